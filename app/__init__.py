@@ -1,0 +1,1 @@
+"""Listbridge: a self-hosted bridge between an organisation's own data and Mailchimp."""
