@@ -1,0 +1,95 @@
+"""Database engine selection and the mixins every table shares.
+
+No `DATABASE_URL` means the embedded SQLite file `var/listbridge.sqlite3` in WAL mode;
+otherwise Postgres through asyncpg. Tables never name an engine: Piccolo finds it in
+`piccolo_conf.py`, which calls `create_engine()`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from piccolo.columns import Timestamptz
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from piccolo.engine.base import Engine
+
+    from app.settings import Settings
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(tz=datetime.UTC)
+
+
+def sqlite_path(settings: Settings) -> str:
+    return str(settings.app.var_dir / "listbridge.sqlite3")
+
+
+def create_engine(settings: Settings) -> Engine:
+    if settings.database.is_postgres:
+        return PostgresEngine(config={"dsn": settings.database.url})
+    settings.app.var_dir.mkdir(parents=True, exist_ok=True)
+    # A generous busy timeout: SQLite serialises writers, and a worker may hold the lock briefly.
+    return SQLiteEngine(path=sqlite_path(settings), timeout=30)
+
+
+def engine() -> Engine:
+    found = engine_finder()
+    if found is None:  # pragma: no cover - piccolo_conf.py always defines DB
+        raise RuntimeError("No Piccolo engine configured (piccolo_conf.DB)")
+    return found
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+async def open_database(settings: Settings) -> None:
+    """Start-up: WAL for SQLite (readers never wait for the writer), a pool for Postgres."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+    elif db.pool is None:  # the in-process worker shares the web app's pool
+        await db.start_connection_pool(
+            min_size=1, max_size=settings.database.pool_size, command_timeout=60
+        )
+
+
+async def close_database() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+@asynccontextmanager
+async def transaction() -> AsyncIterator[None]:
+    """A write transaction. On SQLite it takes the write lock up front (BEGIN IMMEDIATE),
+    so two writers queue on the busy timeout instead of failing mid-transaction."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+class Timestamped:
+    """Mixin: every table records when a row was created and last changed."""
+
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), auto_update=utcnow)
+
+
+class SoftDeletable:
+    """Mixin: rows are hidden by the services, never destroyed (Piccolo Admin still shows them)."""
+
+    soft_deleted_at = Timestamptz(null=True, default=None, index=True)

@@ -1,0 +1,1 @@
+"""Cross-cutting helpers: audit, crypto, errors, pagination, rendering, logging."""
