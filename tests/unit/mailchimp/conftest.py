@@ -41,22 +41,31 @@ def valkey_url() -> Iterator[str]:
     try:
         yield f"redis://127.0.0.1:{server.port}"
     finally:
-        server.stop()
+        # Nothing to keep: terminate at once rather than a graceful shutdown (~2 s).
+        server.terminate()
 
 
 REAL_REDIS_URL = "redis://127.0.0.1:6379"
 
 
 @pytest.fixture(params=["redis", "valkey"])
-async def redis(request: pytest.FixtureRequest) -> AsyncIterator[redis_asyncio.Redis]:
-    """A client on real Redis (127.0.0.1:6379) and on an embedded Valkey, in turn."""
-    url = REAL_REDIS_URL if request.param == "redis" else request.getfixturevalue("valkey_url")
-    client = redis_asyncio.Redis.from_url(url)
+async def redis_url(request: pytest.FixtureRequest) -> str:
+    """Real Redis (127.0.0.1:6379) and an embedded Valkey, in turn."""
+    if request.param == "valkey":
+        return request.getfixturevalue("valkey_url")
+    probe = redis_asyncio.Redis.from_url(REAL_REDIS_URL)
     try:
-        await client.ping()
+        await probe.ping()
     except (OSError, redis_asyncio.ConnectionError):
-        await client.aclose()
-        pytest.skip(f"no Redis listening at {url}")
+        pytest.skip(f"no Redis listening at {REAL_REDIS_URL}")
+    finally:
+        await probe.aclose()
+    return REAL_REDIS_URL
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[redis_asyncio.Redis]:
+    client = redis_asyncio.Redis.from_url(redis_url)
     yield client
     await client.aclose()
 
