@@ -291,6 +291,8 @@ class MailchimpClient:
         """Switch tags on and off; tags not named are left alone, unknown active ones created."""
         tags = [{"name": name, "status": "active"} for name in active]
         tags += [{"name": name, "status": "inactive"} for name in inactive]
+        if not tags:
+            return
         body: dict[str, Any] = {"tags": tags}
         if is_syncing:
             body["is_syncing"] = True

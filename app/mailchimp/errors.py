@@ -187,7 +187,7 @@ class InvalidResource(BadRequest):
 
     def __init__(self, detail: str = "", **kw: Any) -> None:
         super().__init__(detail, **kw)
-        if "user_message" not in kw or kw["user_message"] is None:
+        if kw.get("user_message") is None:
             self.user_message = _invalid_resource_message(self)
 
 

@@ -32,6 +32,3 @@ class RetryPolicy:
             return retry_after
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return self.random.uniform(0, ceiling)
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)

@@ -102,7 +102,6 @@ class ApiSession:
         try:
             async with self.limiter.slot(self.account_key):
                 response = await self.http.send(request)
-                await response.aread()
         except httpx.TransportError as failure:
             log.warning(
                 "Mailchimp %s %s failed: %s (attempt %d, %.0f ms)",
@@ -115,7 +114,9 @@ class ApiSession:
             if idempotent or isinstance(failure, _NEVER_SENT):
                 return failure, None
             raise _unavailable(failure, request, attempt) from failure
-        log.info(
+        # Successes at DEBUG: a large sync makes thousands; refusals at INFO.
+        log.log(
+            logging.DEBUG if response.is_success else logging.INFO,
             "Mailchimp %s %s -> %d (attempt %d, %.0f ms)",
             request.method,
             request.url.path,

@@ -297,6 +297,14 @@ async def test_update_member_tags_switches_tags_on_and_off(
     }
 
 
+async def test_update_member_tags_with_nothing_to_change_costs_no_call(
+    api: respx.MockRouter, mc: MailchimpClient
+):
+    route = api.post(f"/lists/{LIST_ID}/members/{ADA_HASH}/tags").respond(204)
+    await mc.update_member_tags(LIST_ID, ADA)
+    assert not route.called
+
+
 async def test_archive_member_deletes_by_hash(api: respx.MockRouter, mc: MailchimpClient):
     route = api.delete(f"/lists/{LIST_ID}/members/{ADA_HASH}").respond(204)
     await mc.archive_member(LIST_ID, ADA)
