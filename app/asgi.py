@@ -36,31 +36,13 @@ def _derive(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
-def _page_routes() -> list[ControllerRouterHandler]:
-    from app.domain.accounts.controllers import SignedInSessionController
-    from app.domain.accounts.team import TeamController, TokenController
-    from app.domain.audit.controllers import AuditController
-    from app.domain.dashboard.controllers import DashboardController
-
-    return [
-        DashboardController,
-        SignedInSessionController,
-        TeamController,
-        TokenController,
-        AuditController,
-    ]
-
-
-def _api_routes() -> list[ControllerRouterHandler]:
-    from app.domain.accounts.api import MeApi
-
-    return [MeApi]
-
-
 def _routes(settings: Settings) -> list[ControllerRouterHandler]:
+    """Public pages, then every domain's pages (controllers.py `ROUTES`) behind a login, then
+    every domain's JSON API (api.py `ROUTES`) under /api/v1, behind a login or a token."""
     from app.admin import create_staff_admin
     from app.domain.accounts.auth import require_principal
-    from app.domain.accounts.controllers import SessionController
+    from app.domain.accounts.controllers import PUBLIC_ROUTES
+    from app.lib.discovery import collect
     from app.lib.health import healthz
 
     staff_admin = create_staff_admin(settings)
@@ -77,11 +59,14 @@ def _routes(settings: Settings) -> list[ControllerRouterHandler]:
         ),
         healthz,
         admin,
-        Router("/", route_handlers=[SessionController], include_in_schema=False),
+        Router("/", route_handlers=PUBLIC_ROUTES, include_in_schema=False),
         Router(
-            "/", route_handlers=_page_routes(), guards=[require_principal], include_in_schema=False
+            "/",
+            route_handlers=collect("controllers.py", "ROUTES"),
+            guards=[require_principal],
+            include_in_schema=False,
         ),
-        Router("/api/v1", route_handlers=_api_routes(), guards=[require_principal]),
+        Router("/api/v1", route_handlers=collect("api.py", "ROUTES"), guards=[require_principal]),
     ]
     return routes
 

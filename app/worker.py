@@ -2,8 +2,8 @@
 
 Embedded mode runs one worker inside the web process (started and stopped by the app's
 lifespan); with REDIS_URL set, `just worker` (`listbridge worker`) runs worker processes,
-as many as you like, on any machine. Each domain lists its jobs in its own jobs.py; they are
-gathered here.
+as many as you like, on any machine. Each domain lists its jobs in its own jobs.py (`FUNCTIONS`,
+`CRON_JOBS`); they are gathered here.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from saq import Queue, Worker
 
 from app.db import close_database, open_database
 from app.lib import queue
+from app.lib.discovery import collect
 from app.lib.redis import create_redis
 
 if TYPE_CHECKING:
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "listbridge"
-
-# Domain job modules register here: functions and cron jobs.
-JOBS: list[Any] = []
-CRON_JOBS: list[Any] = []
 
 
 def create_queue(redis_url: str) -> Queue:
@@ -54,8 +51,8 @@ def create_worker(
 
     worker = Worker(
         job_queue,
-        functions=JOBS,
-        cron_jobs=CRON_JOBS,
+        functions=collect("jobs.py", "FUNCTIONS"),
+        cron_jobs=collect("jobs.py", "CRON_JOBS"),
         concurrency=settings.worker.concurrency,
         startup=startup,
         shutdown=shutdown,

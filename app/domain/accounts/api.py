@@ -23,3 +23,6 @@ class MeApi(Controller):
             actor=ActorOut(type=actor.type, id=actor.id, label=actor.label),
             role=principal.role.value,
         )
+
+
+ROUTES = [MeApi]

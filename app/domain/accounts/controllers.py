@@ -13,10 +13,10 @@ from app.domain.accounts.auth import (
     SESSION_USER,
     client_ip,
     end_session,
-    require_principal,
     start_session,
 )
 from app.domain.accounts.principal import Principal
+from app.domain.accounts.team import TeamController, TokenController
 from app.lib.errors import InvalidInput
 from app.lib.forms import read_form, safe_next
 from app.lib.ratelimit import AttemptLimit
@@ -119,7 +119,6 @@ class SessionController(Controller):
 class SignedInSessionController(Controller):
     """Session actions that need a signed-in person."""
 
-    guards = [require_principal]
 
     @post("/logout", name="logout")
     async def logout(self, request: Request) -> Redirect:
@@ -138,3 +137,8 @@ class SignedInSessionController(Controller):
         start_session(request, user_id=principal.user_id, organisation_id=choice.id)
         flash(request, f"Switched to {choice.name}.", "info")
         return Redirect("/")
+
+
+# Pages anyone may open; everything in ROUTES needs a login (app/asgi.py adds the guard).
+PUBLIC_ROUTES = [SessionController]
+ROUTES = [SignedInSessionController, TeamController, TokenController]

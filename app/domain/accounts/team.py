@@ -7,7 +7,6 @@ from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 
 from app.domain.accounts import services, tokens
-from app.domain.accounts.auth import require_principal
 from app.domain.accounts.principal import Principal
 from app.domain.accounts.tables import Role
 from app.lib.errors import InvalidInput, ListbridgeError
@@ -32,7 +31,6 @@ async def _team_page(
 
 class TeamController(Controller):
     path = "/settings"
-    guards = [require_principal]
 
     @get("/", name="settings")
     async def team(self, request: Request, principal: Principal) -> Template:
@@ -82,7 +80,6 @@ class TeamController(Controller):
 
 class TokenController(Controller):
     path = "/settings/tokens"
-    guards = [require_principal]
 
     @get("/", name="settings.tokens")
     async def list_tokens(self, request: Request, principal: Principal) -> Template:

@@ -5,16 +5,17 @@ from __future__ import annotations
 from litestar import Controller, Request, get
 from litestar.response import Template
 
-from app.domain.accounts.auth import require_principal
 from app.domain.accounts.principal import Principal
 from app.domain.audit import services as audit_services
 from app.lib.templating import render
 
 
 class DashboardController(Controller):
-    guards = [require_principal]
 
     @get("/", name="dashboard")
     async def index(self, request: Request, principal: Principal) -> Template:
         recent = await audit_services.entries(principal, limit=8)
         return render(request, "dashboard/index.html", recent=recent.items)
+
+
+ROUTES = [DashboardController]
