@@ -79,20 +79,18 @@ def create_app() -> Litestar:
     from app.lib.csrf import csrf_middleware
     from app.lib.errors import EXCEPTION_HANDLERS
     from app.lib.logging import configure_logging
-    from app.lib.redis import create_redis, redis_url
+    from app.lib.redis import close_shared, redis_url, shared_client
     from app.lib.templating import template_config
     from app.worker import create_queue, create_worker
 
     settings = get_settings()
     configure_logging(settings.app.log_level, settings.app.log_format)
     url = redis_url(settings)
-    redis = create_redis(url)
+    redis = shared_client()
     templates = template_config()
     job_queue = create_queue(url)
     worker = (
-        create_worker(settings, url, job_queue, in_process=True)
-        if settings.worker.in_process
-        else None
+        create_worker(settings, job_queue, in_process=True) if settings.worker.in_process else None
     )
     background: set[asyncio.Task] = set()
     secure = settings.app.secure_cookies
@@ -118,7 +116,7 @@ def create_app() -> Litestar:
             await asyncio.gather(*background)
         await job_queue.disconnect()
         await close_database()
-        await redis.aclose()
+        await close_shared()
 
     def provide_redis() -> Redis:
         return redis

@@ -6,6 +6,7 @@ listbridge worker                     run a background worker (needs REDIS_URL)
 listbridge create-org --name N --email E --password P
 listbridge create-token --org N --name T        (prints the token alone on the last line)
 listbridge create-staff --email E --password P  (a support login for /admin)
+listbridge rotate-keys                re-encrypt stored secrets under the first key
 """
 
 from __future__ import annotations
@@ -70,6 +71,15 @@ async def _create_staff(args: argparse.Namespace) -> int:
 
     user = await services.create_user(email=args.email, password=args.password, staff=True)
     print(f"Created support login {user.email} for /admin")
+    return 0
+
+
+async def _rotate_keys() -> int:
+    from app.domain.connections import services as connections
+    from app.domain.inbound import services as inbound
+
+    count = await connections.rotate_secrets() + await inbound.rotate_secrets()
+    print(f"Re-encrypted {count} stored secret(s) under the first LISTBRIDGE_SECRET_KEYS key.")
     return 0
 
 
@@ -142,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     staff = commands.add_parser("create-staff", help="create a support login for /admin")
     staff.add_argument("--email", required=True)
     staff.add_argument("--password", required=True)
+
+    commands.add_parser("rotate-keys", help="re-encrypt stored secrets under the first key")
     return parser
 
 
@@ -163,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         "create-staff": lambda: _run(lambda: _create_staff(args)),
         "serve": lambda: _serve(args),
         "worker": _worker,
+        "rotate-keys": lambda: _run(_rotate_keys),
     }
     try:
         return handlers[args.command]()

@@ -12,6 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SANDBOX_MOUNT = "/sandbox/mailchimp"
+# The OAuth app the mounted sandbox registers for itself; it is not a Mailchimp credential.
+SANDBOX_CLIENT_ID = "listbridge-sandbox"
+SANDBOX_CLIENT_SECRET = "sandbox-only-client-secret"  # noqa: S105
 
 
 def _env(name: str, default: str = "") -> str:
@@ -140,6 +144,9 @@ def load_settings() -> Settings:
     if not secret_keys:
         secret_keys = (_persistent_secret(var_dir, "fernet-key", _new_fernet_key),)
     base_url = (_env("LISTBRIDGE_BASE_URL") or f"http://{host}:{port}").rstrip("/")
+    sandbox = _flag("LISTBRIDGE_SANDBOX", demo)
+    # With the sandbox mounted, Mailchimp (API and OAuth) defaults to it rather than the real one.
+    sandbox_root = f"{base_url}{SANDBOX_MOUNT}" if sandbox else ""
     return Settings(
         app=AppSettings(
             host=host,
@@ -147,7 +154,7 @@ def load_settings() -> Settings:
             base_url=base_url,
             var_dir=var_dir,
             demo=demo,
-            sandbox=_flag("LISTBRIDGE_SANDBOX", demo),
+            sandbox=sandbox,
             log_level=_env("LISTBRIDGE_LOG_LEVEL", "INFO").upper(),
             log_format=_env("LISTBRIDGE_LOG_FORMAT", "console"),
         ),
@@ -163,12 +170,15 @@ def load_settings() -> Settings:
             login_window_seconds=_int("LISTBRIDGE_LOGIN_WINDOW_SECONDS", 900),
         ),
         mailchimp=MailchimpSettings(
-            base_url=_env("MAILCHIMP_BASE_URL").rstrip("/"),
-            oauth_base_url=_env("MAILCHIMP_OAUTH_BASE_URL", "https://login.mailchimp.com").rstrip(
-                "/"
-            ),
-            client_id=_env("MAILCHIMP_CLIENT_ID"),
-            client_secret=_env("MAILCHIMP_CLIENT_SECRET"),
+            base_url=(
+                _env("MAILCHIMP_BASE_URL") or (sandbox_root and f"{sandbox_root}/3.0")
+            ).rstrip("/"),
+            oauth_base_url=(
+                _env("MAILCHIMP_OAUTH_BASE_URL") or sandbox_root or "https://login.mailchimp.com"
+            ).rstrip("/"),
+            client_id=_env("MAILCHIMP_CLIENT_ID") or (SANDBOX_CLIENT_ID if sandbox else ""),
+            client_secret=_env("MAILCHIMP_CLIENT_SECRET")
+            or (SANDBOX_CLIENT_SECRET if sandbox else ""),
         ),
         worker=WorkerSettings(
             concurrency=_int("LISTBRIDGE_WORKER_CONCURRENCY", 10),

@@ -18,7 +18,7 @@ from saq import Queue, Worker
 from app.db import close_database, open_database
 from app.lib import queue
 from app.lib.discovery import collect
-from app.lib.redis import create_redis
+from app.lib.redis import close_shared, shared_client
 
 if TYPE_CHECKING:
     from saq.types import Context
@@ -34,19 +34,17 @@ def create_queue(redis_url: str) -> Queue:
     return Queue.from_url(redis_url, name=QUEUE_NAME)
 
 
-def create_worker(
-    settings: Settings, redis_url: str, job_queue: Queue, *, in_process: bool
-) -> Worker:
+def create_worker(settings: Settings, job_queue: Queue, *, in_process: bool) -> Worker:
     async def startup(ctx: Context) -> None:
         await open_database(settings)
-        ctx["redis"] = create_redis(redis_url)
+        ctx["redis"] = shared_client()
         ctx["settings"] = settings
         queue.bind(job_queue)
         logger.info("worker ready", extra={"queue": QUEUE_NAME, "in_process": in_process})
 
     async def shutdown(ctx: Context) -> None:
-        await ctx["redis"].aclose()
-        if not in_process:  # in-process, the web app owns the database pool
+        if not in_process:  # in-process, the web app owns the database pool and Redis client
+            await close_shared()
             await close_database()
 
     worker = Worker(
@@ -71,7 +69,7 @@ async def run_worker_process(settings: Settings, redis_url: str) -> None:
     """`listbridge worker`: run until SIGTERM/SIGINT, then finish running jobs gracefully."""
     job_queue = create_queue(redis_url)
     await job_queue.connect()
-    worker = create_worker(settings, redis_url, job_queue, in_process=False)
+    worker = create_worker(settings, job_queue, in_process=False)
     worker.SIGNALS = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

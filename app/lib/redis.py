@@ -72,3 +72,23 @@ def stop_embedded() -> None:
 
 def create_redis(url: str) -> Redis:
     return Redis.from_url(url, decode_responses=False, health_check_interval=30)
+
+
+_shared: Redis | None = None
+
+
+def shared_client() -> Redis:
+    """This process's Redis client (web app, worker and services share it; one event loop)."""
+    global _shared
+    if _shared is None:
+        from app.settings import get_settings
+
+        _shared = create_redis(redis_url(get_settings()))
+    return _shared
+
+
+async def close_shared() -> None:
+    global _shared
+    if _shared is not None:
+        await _shared.aclose()
+        _shared = None

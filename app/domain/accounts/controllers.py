@@ -119,7 +119,6 @@ class SessionController(Controller):
 class SignedInSessionController(Controller):
     """Session actions that need a signed-in person."""
 
-
     @post("/logout", name="logout")
     async def logout(self, request: Request) -> Redirect:
         end_session(request)

@@ -11,7 +11,6 @@ from app.lib.templating import render
 
 
 class DashboardController(Controller):
-
     @get("/", name="dashboard")
     async def index(self, request: Request, principal: Principal) -> Template:
         recent = await audit_services.entries(principal, limit=8)
