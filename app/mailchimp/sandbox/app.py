@@ -47,7 +47,7 @@ def build_asgi_app(sandbox: Sandbox) -> Litestar:
             get_report,
             WebhooksController,
         ],
-        middleware=[ApiGate(sandbox.state)],
+        middleware=[ApiGate()],
         dependencies={"account": Provide(provide_account, sync_to_thread=False)},
     )
     app = Litestar(
@@ -61,6 +61,7 @@ def build_asgi_app(sandbox: Sandbox) -> Litestar:
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         on_shutdown=[sandbox.aclose],
         openapi_config=None,
+        logging_config=None,  # the host process owns logging
     )
     app.state.sandbox = sandbox
     return app

@@ -67,16 +67,17 @@ def authenticate(state: SandboxState, headers: Headers) -> Account:
 
 
 class ApiGate(ASGIMiddleware):
+    """Holds no state of its own: Litestar deep-copies middleware when it registers routes,
+    so the live state is looked up on the app for every request."""
+
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, state: SandboxState) -> None:
-        self.state = state
-
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        account = authenticate(self.state, Headers.from_scope(scope))
+        state: SandboxState = scope["litestar_app"].state.sandbox.state
+        account = authenticate(state, Headers.from_scope(scope))
         scope[ACCOUNT_SCOPE_KEY] = account  # type: ignore[literal-required]
         entry = RequestLogEntry(
-            at=self.state.now(),
+            at=state.now(),
             method=scope["method"],
             path=scope["path"],
             query=scope["query_string"].decode("latin-1"),

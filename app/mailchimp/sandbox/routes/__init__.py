@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import unquote
 
 from litestar import Request, Response
-from litestar.params import Dependency
+from litestar.params import SkipValidation
 
 from app.mailchimp.sandbox.core import Sandbox
 from app.mailchimp.sandbox.errors import ApiProblem, not_found
@@ -15,8 +15,8 @@ from app.mailchimp.sandbox.gate import ACCOUNT_SCOPE_KEY
 from app.mailchimp.sandbox.shapes import select_fields
 from app.mailchimp.sandbox.state import Account, Audience
 
-CurrentSandbox = Annotated[Sandbox, Dependency(skip_validation=True)]
-CurrentAccount = Annotated[Account, Dependency(skip_validation=True)]
+CurrentSandbox = SkipValidation[Sandbox]
+CurrentAccount = SkipValidation[Account]
 
 
 def provide_sandbox(request: Request) -> Sandbox:

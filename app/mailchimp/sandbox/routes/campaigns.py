@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 
 from app.mailchimp.sandbox.campaigns import (
     CAMPAIGN_STATUSES,
@@ -19,7 +20,7 @@ from app.mailchimp.sandbox.state import Account, Campaign
 SORT_FIELDS = ("create_time", "send_time")
 
 
-def campaign_of(account: Account, campaign_id: str) -> Campaign:
+def campaign_of(account: Account, campaign_id: FromPath[str]) -> Campaign:
     campaign = account.campaigns.get(campaign_id)
     if campaign is None:
         raise not_found()
@@ -78,14 +79,16 @@ class CampaignsController(Controller):
 
     @get("/{campaign_id:str}")
     async def get_campaign(
-        self, request: Request, account: CurrentAccount, campaign_id: str
+        self, request: Request, account: CurrentAccount, campaign_id: FromPath[str]
     ) -> Response:
         campaign = campaign_of(account, campaign_id)
         return shaped(request, campaign_json(account, campaign, api_root(request)))
 
 
 @get("/reports/{campaign_id:str}")
-async def get_report(request: Request, account: CurrentAccount, campaign_id: str) -> Response:
+async def get_report(
+    request: Request, account: CurrentAccount, campaign_id: FromPath[str]
+) -> Response:
     campaign = campaign_of(account, campaign_id)
     if campaign.status not in ("sent", "sending"):
         raise not_found()  # a draft has no report yet

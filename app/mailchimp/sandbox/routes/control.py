@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
+from litestar.params import FromPath
 
 from app.mailchimp.sandbox import control
 from app.mailchimp.sandbox.errors import invalid_resource
@@ -30,17 +31,17 @@ class ControlApi(Controller):
         return control.account_json(sandbox, control.create_account(sandbox, body))
 
     @get("/accounts/{account:str}")
-    async def account(self, sandbox: CurrentSandbox, account: str) -> dict[str, Any]:
+    async def account(self, sandbox: CurrentSandbox, account: FromPath[str]) -> dict[str, Any]:
         return control.account_json(sandbox, control.account_of(sandbox, account))
 
     @post("/accounts/{account:str}/revoke", status_code=200)
-    async def revoke(self, sandbox: CurrentSandbox, account: str) -> dict[str, Any]:
+    async def revoke(self, sandbox: CurrentSandbox, account: FromPath[str]) -> dict[str, Any]:
         control.revoke(sandbox, account)
         return control.account_json(sandbox, control.account_of(sandbox, account))
 
     @put("/accounts/{account:str}/faults")
     async def faults(
-        self, request: Request, sandbox: CurrentSandbox, account: str
+        self, request: Request, sandbox: CurrentSandbox, account: FromPath[str]
     ) -> dict[str, Any]:
         body = require_object(await json_body(request))
         return control.account_json(sandbox, control.set_faults(sandbox, account, body))
@@ -51,7 +52,12 @@ class ControlApi(Controller):
 
     @post("/accounts/{account:str}/lists/{list_id:str}/members/{key:str}/changes", status_code=200)
     async def member_change(
-        self, request: Request, sandbox: CurrentSandbox, account: str, list_id: str, key: str
+        self,
+        request: Request,
+        sandbox: CurrentSandbox,
+        account: FromPath[str],
+        list_id: FromPath[str],
+        key: FromPath[str],
     ) -> dict[str, Any]:
         owner = control.account_of(sandbox, account)
         body = require_object(await json_body(request))
@@ -60,30 +66,44 @@ class ControlApi(Controller):
 
     @post("/accounts/{account:str}/lists/{list_id:str}/signups", status_code=200)
     async def signup(
-        self, request: Request, sandbox: CurrentSandbox, account: str, list_id: str
+        self,
+        request: Request,
+        sandbox: CurrentSandbox,
+        account: FromPath[str],
+        list_id: FromPath[str],
     ) -> dict[str, Any]:
         owner = control.account_of(sandbox, account)
         member = control.signup(sandbox, owner, list_id, require_object(await json_body(request)))
         return member_json(owner.audiences[list_id], member, api_root(request))
 
     @post("/accounts/{account:str}/campaigns/{campaign_id:str}/send", status_code=200)
-    async def send(self, sandbox: CurrentSandbox, account: str, campaign_id: str) -> dict[str, Any]:
+    async def send(
+        self, sandbox: CurrentSandbox, account: FromPath[str], campaign_id: FromPath[str]
+    ) -> dict[str, Any]:
         return control.send_campaign(sandbox, control.account_of(sandbox, account), campaign_id)
 
     @post("/accounts/{account:str}/campaigns/{campaign_id:str}/activity", status_code=204)
     async def activity(
-        self, request: Request, sandbox: CurrentSandbox, account: str, campaign_id: str
+        self,
+        request: Request,
+        sandbox: CurrentSandbox,
+        account: FromPath[str],
+        campaign_id: FromPath[str],
     ) -> None:
         owner = control.account_of(sandbox, account)
         control.add_activity(sandbox, owner, campaign_id, require_object(await json_body(request)))
 
     @get("/accounts/{account:str}/write-counts")
-    async def write_counts(self, sandbox: CurrentSandbox, account: str) -> list[dict[str, Any]]:
+    async def write_counts(
+        self, sandbox: CurrentSandbox, account: FromPath[str]
+    ) -> list[dict[str, Any]]:
         control.account_of(sandbox, account)
         return sandbox.write_counts(account)
 
     @get("/accounts/{account:str}/requests")
-    async def requests(self, sandbox: CurrentSandbox, account: str) -> list[dict[str, Any]]:
+    async def requests(
+        self, sandbox: CurrentSandbox, account: FromPath[str]
+    ) -> list[dict[str, Any]]:
         return control.request_log_json(control.account_of(sandbox, account))
 
     @get("/webhook-deliveries")

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app.mailchimp.sandbox import control
@@ -92,7 +93,9 @@ class ControlPage(Controller):
         return _back(request, "/", notice="The sandbox was reset.")
 
     @get("/accounts/{account_id:str}")
-    async def account(self, request: Request, sandbox: CurrentSandbox, account_id: str) -> Template:
+    async def account(
+        self, request: Request, sandbox: CurrentSandbox, account_id: FromPath[str]
+    ) -> Template:
         account = control.account_of(sandbox, account_id)
         deliveries = [
             d for d in sandbox.state.webhook_deliveries if d.account_id == account.account_id
@@ -107,7 +110,9 @@ class ControlPage(Controller):
         )
 
     @post("/accounts/{account_id:str}/faults")
-    async def faults(self, request: Request, sandbox: CurrentSandbox, account_id: str) -> Redirect:
+    async def faults(
+        self, request: Request, sandbox: CurrentSandbox, account_id: FromPath[str]
+    ) -> Redirect:
         def save(form: dict[str, Any]) -> str:
             values = {k: form[k] for k in FAULT_FIELDS if form.get(k, "") != ""}
             control.set_faults(sandbox, account_id, values)
@@ -116,7 +121,9 @@ class ControlPage(Controller):
         return await _act(request, f"/accounts/{account_id}", save)
 
     @post("/accounts/{account_id:str}/revoke")
-    async def revoke(self, request: Request, sandbox: CurrentSandbox, account_id: str) -> Redirect:
+    async def revoke(
+        self, request: Request, sandbox: CurrentSandbox, account_id: FromPath[str]
+    ) -> Redirect:
         def revoke(form: dict[str, Any]) -> str:
             control.revoke(sandbox, form.get("api_key") or account_id)
             return "API key revoked."
@@ -128,9 +135,9 @@ class ControlPage(Controller):
         self,
         request: Request,
         sandbox: CurrentSandbox,
-        account_id: str,
-        list_id: str,
-        member_hash: str,
+        account_id: FromPath[str],
+        list_id: FromPath[str],
+        member_hash: FromPath[str],
     ) -> Redirect:
         def change(form: dict[str, Any]) -> str:
             merges = {
@@ -145,7 +152,11 @@ class ControlPage(Controller):
 
     @post("/accounts/{account_id:str}/lists/{list_id:str}/signups")
     async def signup(
-        self, request: Request, sandbox: CurrentSandbox, account_id: str, list_id: str
+        self,
+        request: Request,
+        sandbox: CurrentSandbox,
+        account_id: FromPath[str],
+        list_id: FromPath[str],
     ) -> Redirect:
         def subscribe(form: dict[str, Any]) -> str:
             merges = {
@@ -164,7 +175,11 @@ class ControlPage(Controller):
 
     @post("/accounts/{account_id:str}/campaigns/{campaign_id:str}/send")
     async def send(
-        self, request: Request, sandbox: CurrentSandbox, account_id: str, campaign_id: str
+        self,
+        request: Request,
+        sandbox: CurrentSandbox,
+        account_id: FromPath[str],
+        campaign_id: FromPath[str],
     ) -> Redirect:
         def send(_: dict[str, Any]) -> str:
             sent = control.send_campaign(
@@ -176,7 +191,11 @@ class ControlPage(Controller):
 
     @post("/accounts/{account_id:str}/campaigns/{campaign_id:str}/activity")
     async def activity(
-        self, request: Request, sandbox: CurrentSandbox, account_id: str, campaign_id: str
+        self,
+        request: Request,
+        sandbox: CurrentSandbox,
+        account_id: FromPath[str],
+        campaign_id: FromPath[str],
     ) -> Redirect:
         def record(form: dict[str, Any]) -> str:
             control.add_activity(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 
 from app.mailchimp.sandbox.audiences import create_audience
 from app.mailchimp.sandbox.batch import batch_subscribe
@@ -75,14 +76,18 @@ class ListsController(Controller):
 
     @get("/{list_id:str}")
     async def get_audience(
-        self, request: Request, account: CurrentAccount, list_id: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         return shaped(request, audience_json(account, audience, api_root(request)))
 
     @post("/{list_id:str}", status_code=200)
     async def batch(
-        self, request: Request, account: CurrentAccount, sandbox: CurrentSandbox, list_id: str
+        self,
+        request: Request,
+        account: CurrentAccount,
+        sandbox: CurrentSandbox,
+        list_id: FromPath[str],
     ) -> Response:
         audience = audience_of(account, list_id)
         outcome = batch_subscribe(
@@ -111,7 +116,7 @@ class ListsController(Controller):
 
     @get("/{list_id:str}/merge-fields")
     async def merge_fields(
-        self, request: Request, account: CurrentAccount, list_id: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         params = request.query_params
@@ -134,7 +139,7 @@ class ListsController(Controller):
 
     @post("/{list_id:str}/merge-fields", status_code=200)
     async def add_merge_field(
-        self, request: Request, account: CurrentAccount, list_id: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         field = add_merge_field(audience, await json_body(request))
@@ -142,7 +147,11 @@ class ListsController(Controller):
 
     @get("/{list_id:str}/merge-fields/{merge_id:int}")
     async def merge_field(
-        self, request: Request, account: CurrentAccount, list_id: str, merge_id: int
+        self,
+        request: Request,
+        account: CurrentAccount,
+        list_id: FromPath[str],
+        merge_id: FromPath[int],
     ) -> Response:
         audience = audience_of(account, list_id)
         field = next((f for f in audience.merge_fields if f.merge_id == merge_id), None)

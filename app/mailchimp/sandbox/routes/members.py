@@ -6,6 +6,7 @@ from datetime import datetime
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import MultiDict
+from litestar.params import FromPath
 
 from app.mailchimp.sandbox import members
 from app.mailchimp.sandbox.errors import field_error
@@ -31,7 +32,7 @@ class MembersController(Controller):
 
     @get("/")
     async def list_members(
-        self, request: Request, account: CurrentAccount, list_id: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         selected = _filter(list(audience.members.values()), request)
@@ -50,7 +51,11 @@ class MembersController(Controller):
 
     @post("/", status_code=200)
     async def create(
-        self, request: Request, account: CurrentAccount, sandbox: CurrentSandbox, list_id: str
+        self,
+        request: Request,
+        account: CurrentAccount,
+        sandbox: CurrentSandbox,
+        list_id: FromPath[str],
     ) -> Response:
         audience = audience_of(account, list_id)
         write = members.post_member(
@@ -63,7 +68,7 @@ class MembersController(Controller):
 
     @get("/{key:str}")
     async def get_member(
-        self, request: Request, account: CurrentAccount, list_id: str, key: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str], key: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         member = members.find_member(audience, key)
@@ -75,8 +80,8 @@ class MembersController(Controller):
         request: Request,
         account: CurrentAccount,
         sandbox: CurrentSandbox,
-        list_id: str,
-        key: str,
+        list_id: FromPath[str],
+        key: FromPath[str],
     ) -> Response:
         audience = audience_of(account, list_id)
         write = members.put_member(
@@ -94,8 +99,8 @@ class MembersController(Controller):
         request: Request,
         account: CurrentAccount,
         sandbox: CurrentSandbox,
-        list_id: str,
-        key: str,
+        list_id: FromPath[str],
+        key: FromPath[str],
     ) -> Response:
         audience = audience_of(account, list_id)
         write = members.patch_member(
@@ -109,14 +114,22 @@ class MembersController(Controller):
 
     @delete("/{key:str}", status_code=204)
     async def archive(
-        self, account: CurrentAccount, sandbox: CurrentSandbox, list_id: str, key: str
+        self,
+        account: CurrentAccount,
+        sandbox: CurrentSandbox,
+        list_id: FromPath[str],
+        key: FromPath[str],
     ) -> None:
         audience = audience_of(account, list_id)
         sandbox.publish(account, members.archive_member(audience, key, now=sandbox.state.now()))
 
     @post("/{key:str}/actions/delete-permanent", status_code=204)
     async def delete_permanent(
-        self, account: CurrentAccount, sandbox: CurrentSandbox, list_id: str, key: str
+        self,
+        account: CurrentAccount,
+        sandbox: CurrentSandbox,
+        list_id: FromPath[str],
+        key: FromPath[str],
     ) -> None:
         audience = audience_of(account, list_id)
         events = members.delete_permanently(audience, key, now=sandbox.state.now())
@@ -124,7 +137,7 @@ class MembersController(Controller):
 
     @get("/{key:str}/tags")
     async def list_tags(
-        self, request: Request, account: CurrentAccount, list_id: str, key: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str], key: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         member = members.find_member(audience, key, accept_email=False)
@@ -148,8 +161,8 @@ class MembersController(Controller):
         request: Request,
         account: CurrentAccount,
         sandbox: CurrentSandbox,
-        list_id: str,
-        key: str,
+        list_id: FromPath[str],
+        key: FromPath[str],
     ) -> None:
         audience = audience_of(account, list_id)
         member = members.find_member(audience, key, accept_email=False)

@@ -11,6 +11,7 @@ import secrets
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath
 
 from app.mailchimp.sandbox.errors import field_error, invalid_resource, not_found
 from app.mailchimp.sandbox.identity import new_id
@@ -57,7 +58,7 @@ async def _validated(
     return url
 
 
-def webhook_of(audience: Audience, webhook_id: str) -> Webhook:
+def webhook_of(audience: Audience, webhook_id: FromPath[str]) -> Webhook:
     webhook = audience.webhooks.get(webhook_id)
     if webhook is None:
         raise not_found()
@@ -69,7 +70,11 @@ class WebhooksController(Controller):
 
     @post("/", status_code=200)
     async def create(
-        self, request: Request, account: CurrentAccount, sandbox: CurrentSandbox, list_id: str
+        self,
+        request: Request,
+        account: CurrentAccount,
+        sandbox: CurrentSandbox,
+        list_id: FromPath[str],
     ) -> Response:
         audience = audience_of(account, list_id)
         body = require_object(await json_body(request))
@@ -100,7 +105,7 @@ class WebhooksController(Controller):
 
     @get("/")
     async def list_webhooks(
-        self, request: Request, account: CurrentAccount, list_id: str
+        self, request: Request, account: CurrentAccount, list_id: FromPath[str]
     ) -> Response:
         audience = audience_of(account, list_id)
         api = api_root(request)
@@ -116,7 +121,11 @@ class WebhooksController(Controller):
 
     @get("/{webhook_id:str}")
     async def get_webhook(
-        self, request: Request, account: CurrentAccount, list_id: str, webhook_id: str
+        self,
+        request: Request,
+        account: CurrentAccount,
+        list_id: FromPath[str],
+        webhook_id: FromPath[str],
     ) -> Response:
         webhook = webhook_of(audience_of(account, list_id), webhook_id)
         return shaped(request, webhook_json(webhook, api_root(request)))
@@ -127,8 +136,8 @@ class WebhooksController(Controller):
         request: Request,
         account: CurrentAccount,
         sandbox: CurrentSandbox,
-        list_id: str,
-        webhook_id: str,
+        list_id: FromPath[str],
+        webhook_id: FromPath[str],
     ) -> Response:
         audience = audience_of(account, list_id)
         webhook = webhook_of(audience, webhook_id)
@@ -144,7 +153,9 @@ class WebhooksController(Controller):
         return shaped(request, webhook_json(webhook, api_root(request)))
 
     @delete("/{webhook_id:str}", status_code=204)
-    async def remove(self, account: CurrentAccount, list_id: str, webhook_id: str) -> None:
+    async def remove(
+        self, account: CurrentAccount, list_id: FromPath[str], webhook_id: FromPath[str]
+    ) -> None:
         audience = audience_of(account, list_id)
         webhook_of(audience, webhook_id)
         del audience.webhooks[webhook_id]
