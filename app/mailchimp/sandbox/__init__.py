@@ -21,6 +21,9 @@ Mounted in another Litestar app (links, redirects and `api_endpoint` follow the 
     async def mailchimp_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
         await sandbox_app(scope, receive, send)
 
+A host app that mounts it should `await sandbox.aclose()` on shutdown (a mounted app gets no
+lifespan of its own) and exempt the mount from its CSRF middleware.
+
 Standalone: `python -m app.mailchimp.sandbox` (127.0.0.1:8025; `SANDBOX_PORT`, `SANDBOX_SEED`).
 
 Paths: Mailchimp's API under `/3.0`, OAuth 2 under `/oauth2`, the control page at `/_sandbox/`

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
@@ -108,12 +109,9 @@ def handle_api_problem(_: Request, exc: ApiProblem) -> Response:
 
 
 def handle_http_exception(_: Request, exc: HTTPException) -> Response:
-    title, detail = _LITESTAR_TITLES.get(
-        exc.status_code, (internal_error().title, internal_error().detail)
-    )
-    problem = ApiProblem(
-        exc.status_code if exc.status_code in _LITESTAR_TITLES else 500, title, detail
-    )
+    status = exc.status_code
+    title, detail = _LITESTAR_TITLES.get(status, (HTTPStatus(status).phrase, str(exc.detail)))
+    problem = ApiProblem(status, title, detail)
     problem.headers.update({k: v for k, v in (exc.headers or {}).items() if k.lower() == "allow"})
     return problem_response(problem)
 

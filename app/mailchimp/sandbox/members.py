@@ -194,6 +194,7 @@ def readd_member(
 ) -> MemberWrite:
     """An archived member comes back with the status sent; compliance survives archiving."""
     status = _status_value(status, "status")
+    tags = tag_names(body.get("tags"))  # checked before anything changes
     write = update_member(
         audience,
         member,
@@ -203,7 +204,7 @@ def readd_member(
         skip_merge_validation=skip_merge_validation,
         source=source,
     )
-    for name in tag_names(body.get("tags")):
+    for name in tags:
         add_tag(audience, member, name, now)
     write.created = True
     return write
@@ -314,7 +315,7 @@ def archive_member(audience: Audience, key: str, *, now: datetime, source: str =
 def delete_permanently(audience: Audience, key: str, *, now: datetime, source: str = "api") -> list:
     """Forget the member; Mailchimp then refuses every attempt to re-import the address."""
     member = find_member(audience, key, accept_email=False)
-    events = _removal_events(audience, member, now, source) if member.status != "archived" else []
+    events = _removal_events(audience, member, now, source)
     del audience.members[member.subscriber_hash]
     audience.forgotten.add(member.subscriber_hash)
     return events

@@ -200,6 +200,17 @@ async def test_delete_archives_and_put_brings_the_member_back_with_the_status_se
     assert readded.json()["status"] == "pending"
 
 
+async def test_a_refused_re_add_leaves_the_member_archived(api, ids, put_member):
+    email = "kit@fenwicktools.com"
+    await put_member(email)
+    await api.delete(f"/lists/{ids.staff}/members/{md5(email)}")
+
+    refused = await put_member(email, status_if_new="subscribed", tags="not-a-list")
+
+    assert refused.status_code == 400
+    assert (await api.get(f"/lists/{ids.staff}/members/{email}")).json()["status"] == "archived"
+
+
 async def test_archiving_does_not_wash_away_an_unsubscribe(api, ids, put_member):
     email = "lea@fenwicktools.com"
     await put_member(email, status_if_new="unsubscribed")

@@ -1,6 +1,30 @@
 """`/_sandbox/api/…`: the sandbox's JSON control endpoints (not part of Mailchimp's API).
 
-`{account}` is an account id or one of its API keys.
+`{account}` is an account id or one of its API keys. Errors are problem+json, like the API.
+
+    GET  /accounts                                    every account (keys, faults, audiences)
+    POST /accounts          {api_key?, account_name?, login_email?, first_name?, last_name?,
+                             role?, dc?, revoked?}    -> 201 the account (a key is made if absent)
+    GET  /accounts/{account}
+    POST /accounts/{account}/revoke                   a key: that key; an account id: all keys
+    PUT  /accounts/{account}/faults   {latency_ms, rate_429, retry_after, rate_500, rate_timeout,
+                                       timeout_seconds, seed}   (rates are fractions, sum <= 1)
+    POST /oauth-clients     {client_id, client_secret, redirect_uri, name?}
+    POST /accounts/{account}/lists/{list_id}/members/{hash or email}/changes
+            {action: unsubscribe | clean | edit_profile | change_email | resubscribe,
+             source?: user | admin, merge_fields?: {...}, new_email?: "..."}
+            -> the member; fires webhooks (unsubscribe/resubscribe default to source user)
+    POST /accounts/{account}/lists/{list_id}/signups  {email_address, merge_fields?}
+            a person subscribes through the form (also after delete-permanent)
+    POST /accounts/{account}/campaigns/{id}/send      -> {id, status, emails_sent, send_time}
+    POST /accounts/{account}/campaigns/{id}/activity  {opens, unique_opens?, clicks,
+                                                       unique_clicks?} -> 204
+    GET  /accounts/{account}/write-counts  [{list_id, subscriber_hash, email_address, created,
+                                            updated}]  (API writes per member)
+    GET  /accounts/{account}/requests      the request log: method, path, query, status, fault
+    GET  /webhook-deliveries?account=…     every delivery with its attempts and outcome
+    POST /reset                            back to the starting seed
+    POST /seed              a seed document (same format as demo_seed.json), added to the state
 """
 
 from __future__ import annotations
