@@ -17,7 +17,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.mailchimp.sandbox.errors import ApiProblem, internal_error, too_many_requests
-from app.mailchimp.sandbox.state import Account, RequestLogEntry, SandboxState
+from app.mailchimp.sandbox.state import Account, RequestLogEntry, SandboxState, remember
 
 MAX_CONNECTIONS = 10
 ACCOUNT_SCOPE_KEY = "mailchimp_sandbox_account"
@@ -82,7 +82,7 @@ class ApiGate(ASGIMiddleware):
             path=scope["path"],
             query=scope["query_string"].decode("latin-1"),
         )
-        account.request_log.append(entry)
+        remember(account.request_log, entry)
         if account.in_flight >= MAX_CONNECTIONS:
             entry.status, entry.fault = 429, "concurrency"
             raise too_many_requests()

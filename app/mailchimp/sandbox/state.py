@@ -18,7 +18,14 @@ from app.mailchimp.sandbox.identity import dc_of, new_id, subscriber_hash, utc_n
 MEMBER_STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional")
 WEBHOOK_EVENTS = ("subscribe", "unsubscribe", "profile", "cleaned", "upemail", "campaign")
 WEBHOOK_SOURCES = ("user", "admin", "api")
+HISTORY_LIMIT = 10_000  # request log and delivery record keep the latest entries (benchmarks)
 _web_ids = itertools.count(100_000_001)
+
+
+def remember(history: list, entry: object) -> None:
+    history.append(entry)
+    if len(history) > HISTORY_LIMIT:
+        del history[: len(history) - HISTORY_LIMIT]
 
 
 def next_web_id() -> int:

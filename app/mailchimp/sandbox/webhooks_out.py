@@ -20,6 +20,7 @@ from app.mailchimp.sandbox.state import (
     SandboxState,
     Webhook,
     WebhookDelivery,
+    remember,
 )
 from app.mailchimp.sandbox.webhook_payloads import (
     WebhookEvent,
@@ -92,7 +93,7 @@ class WebhookDispatcher:
                     source=event.source,
                     body=encode_body(event.type, fired_at_text(event.fired_at), event.fields),
                 )
-                self._state.webhook_deliveries.append(delivery)
+                remember(self._state.webhook_deliveries, delivery)
                 task = asyncio.get_running_loop().create_task(self._deliver(webhook, delivery))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)

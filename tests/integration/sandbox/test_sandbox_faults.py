@@ -133,3 +133,15 @@ async def test_fault_rates_must_be_fractions(site, ids):
     )
 
     assert response.status_code == 400
+
+
+async def test_the_request_log_keeps_only_the_latest_entries(api, sandbox, ids, monkeypatch):
+    monkeypatch.setattr("app.mailchimp.sandbox.state.HISTORY_LIMIT", 5)
+
+    for _ in range(8):
+        await api.get("/ping")
+    await api.get("/lists")
+
+    log = sandbox.account(ids.api_key).request_log
+    assert len(log) == 5
+    assert log[-1].path == "/3.0/lists"
