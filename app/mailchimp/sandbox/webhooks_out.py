@@ -136,10 +136,6 @@ class WebhookDispatcher:
         delivery.attempts.append(DeliveryAttempt(self._state.now(), response.status_code))
         return response.status_code
 
-    @property
-    def pending(self) -> int:
-        return len(self._tasks)
-
     async def drain(self) -> None:
         """Wait until every queued delivery (including retries) has finished."""
         while self._tasks:
