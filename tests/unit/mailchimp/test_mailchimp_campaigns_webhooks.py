@@ -7,10 +7,10 @@ import json
 import httpx
 import pytest
 import respx
-from mailchimp_client_fakes import LIST_ID, problem
 
 from app.mailchimp.client import MailchimpClient
 from app.mailchimp.errors import NotFound, ServerError
+from tests.unit.mailchimp.mailchimp_client_fakes import LIST_ID, problem
 
 CAMPAIGN = {
     "id": "42694e9e57",

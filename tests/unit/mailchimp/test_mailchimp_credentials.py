@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from mailchimp_client_fakes import API_KEY, BASIC_AUTH
 
 from app.mailchimp.client import MailchimpClient
 from app.mailchimp.credentials import (
@@ -14,6 +13,7 @@ from app.mailchimp.credentials import (
     parse_api_key,
 )
 from app.mailchimp.paths import member_id, subscriber_hash
+from tests.unit.mailchimp.mailchimp_client_fakes import API_KEY, BASIC_AUTH
 
 TOKEN = "4f1b7c0e9a2d4c8b8e6f1a3b5c7d9e0f"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from mailchimp_client_fakes import problem
 
 from app.mailchimp.errors import (
     BadRequest,
@@ -23,6 +22,7 @@ from app.mailchimp.errors import (
     classify_member_error,
     error_from_response,
 )
+from tests.unit.mailchimp.mailchimp_client_fakes import problem
 
 EMAIL = "ada@example.org"
 

@@ -10,11 +10,11 @@ import httpx
 import pytest
 import redis.asyncio as redis_asyncio
 import respx
-from mailchimp_client_fakes import API_KEY
 
 from app.mailchimp.client import MailchimpClient
 from app.mailchimp.credentials import ApiKeyCredentials
 from app.mailchimp.limiter import LocalConcurrencyLimiter, RedisConcurrencyLimiter
+from tests.unit.mailchimp.mailchimp_client_fakes import API_KEY
 
 ACCOUNT = "account-8d3a3db4"
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 import respx
-from mailchimp_client_fakes import LIST_ID, member_json, problem
 
 from app.mailchimp.client import MailchimpClient
 from app.mailchimp.errors import MemberInComplianceState, MemberOutcome, ServerError
 from app.mailchimp.models import MemberUpsert
 from app.mailchimp.paths import subscriber_hash
+from tests.unit.mailchimp.mailchimp_client_fakes import LIST_ID, member_json, problem
 
 ADA = "Ada.Lovelace@Example.org"
 ADA_HASH = subscriber_hash(ADA)

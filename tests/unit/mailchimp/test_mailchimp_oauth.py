@@ -9,10 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import respx
-from mailchimp_client_fakes import RecordedSleep
 
 from app.mailchimp.errors import MailchimpUnavailable, ServerError, Unauthorized
 from app.mailchimp.oauth import MailchimpOAuth
+from tests.unit.mailchimp.mailchimp_client_fakes import RecordedSleep
 
 LOGIN = "https://login.mailchimp.com"
 CLIENT_SECRET = "c9b1e0f3a2d54e6f8a7b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e"

@@ -12,7 +12,6 @@ import httpx
 import pytest
 import redis.asyncio as redis_asyncio
 import respx
-from mailchimp_client_fakes import API_KEY, LIST_ID, RecordedSleep, problem
 
 from app.mailchimp.client import DEFAULT_TIMEOUT, MailchimpClient
 from app.mailchimp.credentials import ApiKeyCredentials
@@ -26,6 +25,7 @@ from app.mailchimp.errors import (
 )
 from app.mailchimp.limiter import RedisConcurrencyLimiter
 from app.mailchimp.retry import RetryPolicy
+from tests.unit.mailchimp.mailchimp_client_fakes import API_KEY, LIST_ID, RecordedSleep, problem
 
 PING = {"health_status": "Everything's Chimpy!"}
 SERVER_ERROR = problem(500, "Internal Server Error", "An unexpected internal error has occurred.")
