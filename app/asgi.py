@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 from typing import TYPE_CHECKING
 
+import httpx
 from litestar import Litestar, Router, asgi
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.redis import RedisChannelsPubSubBackend
@@ -27,6 +28,8 @@ from app.settings import PROJECT_ROOT, Settings, get_settings
 if TYPE_CHECKING:
     from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 
+    from app.mailchimp.sandbox import Sandbox
+
 # Paths that authenticate by other means than the session cookie, so CSRF does not apply:
 # webhook senders sign or carry a URL secret; the admin and the sandbox guard themselves.
 CSRF_EXEMPT = ["^/hooks/", "^/admin", "^/sandbox/"]
@@ -36,7 +39,17 @@ def _derive(secret: str, purpose: str) -> bytes:
     return hashlib.sha256(f"{purpose}:{secret}".encode()).digest()
 
 
-def _routes(settings: Settings) -> list[ControllerRouterHandler]:
+def _sandbox_route(sandbox: Sandbox) -> ControllerRouterHandler:
+    from app.settings import SANDBOX_MOUNT
+
+    @asgi(SANDBOX_MOUNT, is_mount=True, name="sandbox", include_in_schema=False, copy_scope=True)
+    async def mailchimp_sandbox(scope: Scope, receive: Receive, send: Send) -> None:
+        await sandbox.asgi_app(scope, receive, send)
+
+    return mailchimp_sandbox
+
+
+def _routes(settings: Settings, sandbox: Sandbox | None) -> list[ControllerRouterHandler]:
     """Public pages, then every domain's pages (controllers.py `ROUTES`) behind a login, then
     every domain's JSON API (api.py `ROUTES`) under /api/v1, behind a login or a token."""
     from app.admin import create_staff_admin
@@ -68,6 +81,8 @@ def _routes(settings: Settings) -> list[ControllerRouterHandler]:
         ),
         Router("/api/v1", route_handlers=collect("api.py", "ROUTES"), guards=[require_principal]),
     ]
+    if sandbox is not None:
+        routes.append(_sandbox_route(sandbox))
     return routes
 
 
@@ -81,6 +96,7 @@ def create_app() -> Litestar:
     from app.lib.logging import configure_logging
     from app.lib.redis import close_shared, redis_url, shared_client
     from app.lib.templating import template_config
+    from app.sandbox_mount import LateBoundApp, create_sandbox
     from app.worker import create_queue, create_worker
 
     settings = get_settings()
@@ -93,6 +109,8 @@ def create_app() -> Litestar:
         create_worker(settings, job_queue, in_process=True) if settings.worker.in_process else None
     )
     background: set[asyncio.Task] = set()
+    loopback = LateBoundApp()
+    sandbox = create_sandbox(settings, loopback) if settings.app.sandbox else None
     secure = settings.app.secure_cookies
     session = CookieBackendConfig(
         secret=_derive(settings.security.session_secret, "session"),
@@ -115,14 +133,16 @@ def create_app() -> Litestar:
             await worker.stop()
             await asyncio.gather(*background)
         await job_queue.disconnect()
+        if sandbox is not None:
+            await sandbox.aclose()
         await close_database()
         await close_shared()
 
     def provide_redis() -> Redis:
         return redis
 
-    return Litestar(
-        route_handlers=_routes(settings),
+    app = Litestar(
+        route_handlers=_routes(settings, sandbox),
         plugins=[
             HTMXPlugin(),
             FlashPlugin(config=FlashConfig(template_config=templates)),
@@ -156,3 +176,11 @@ def create_app() -> Litestar:
         logging_config=None,
         request_max_body_size=25 * 1024 * 1024,
     )
+    if sandbox is not None:
+        # Mailchimp calls and the sandbox's webhook deliveries both go through this app, in-process.
+        from app.domain.connections.clients import route_through
+
+        loopback.target = app
+        app.state.sandbox = sandbox
+        route_through(httpx.ASGITransport(app=loopback))
+    return app

@@ -11,8 +11,16 @@ loop), so database pools and Redis clients never cross loops.
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
 
 BACKEND = os.environ.get("LISTBRIDGE_TEST_DB", "sqlite")
 IN_CI = bool(os.environ.get("CI"))
@@ -20,18 +28,32 @@ VAR_DIR = Path(tempfile.mkdtemp(prefix=f"listbridge-test-{BACKEND}-"))
 POSTGRES_SERVER = os.environ.get("LISTBRIDGE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_DATABASE = os.environ.get("LISTBRIDGE_TEST_DATABASE", "listbridge_test")
 REDIS_TEST_URL = os.environ.get("LISTBRIDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+# The browser tests' live server listens here, so every URL the app builds (OAuth redirects,
+# webhook URLs) is one a real browser can follow.
+LIVE_PORT = _free_port()
+BASE_URL = f"http://127.0.0.1:{LIVE_PORT}"
 
 # The environment must be settled before anything imports app.settings.
 os.environ["LISTBRIDGE_VAR_DIR"] = str(VAR_DIR)
 os.environ["LISTBRIDGE_PASSWORD_HASH_ITERATIONS"] = "1000"  # PBKDF2 at full cost would dominate
 os.environ["LISTBRIDGE_DEMO"] = "0"
-os.environ["LISTBRIDGE_SANDBOX"] = "0"
-os.environ["LISTBRIDGE_BASE_URL"] = "http://testserver"
+os.environ["LISTBRIDGE_LOG_LEVEL"] = "DEBUG"  # so the secret watch sees every record
+# The offline Mailchimp is mounted in the app and reached in-process (app/sandbox_mount.py).
+os.environ["LISTBRIDGE_SANDBOX"] = "1"
+os.environ["LISTBRIDGE_BASE_URL"] = BASE_URL
 os.environ["LISTBRIDGE_WORKER_IN_PROCESS"] = "1"
-for name in ("DATABASE_URL", "REDIS_URL", "MAILCHIMP_BASE_URL", "MAILCHIMP_CLIENT_ID"):
+for name in (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "MAILCHIMP_BASE_URL",
+    "MAILCHIMP_OAUTH_BASE_URL",
+    "MAILCHIMP_CLIENT_ID",
+    "MAILCHIMP_CLIENT_SECRET",
+    "LISTBRIDGE_SECRET_KEYS",
+):
     os.environ.pop(name, None)
 if BACKEND == "postgres":
     os.environ["DATABASE_URL"] = f"{POSTGRES_SERVER}/{POSTGRES_DATABASE}"
     os.environ["REDIS_URL"] = REDIS_TEST_URL
 
-pytest_plugins = ["tests.fixtures.app", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.secrets", "tests.fixtures.app", "tests.fixtures.browser"]

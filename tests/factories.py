@@ -57,8 +57,10 @@ async def add_person(owner: Member, *, role: str = "member", email: str | None =
 
 
 async def make_token(member: Member, name: str = "integration") -> str:
+    from tests.fixtures.secrets import remember_secret
+
     _, plaintext = await tokens.create(member.principal, name=name)
-    return plaintext
+    return remember_secret(plaintext)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -73,8 +73,10 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
+    handler.set_name("listbridge")
     root = logging.getLogger()
-    root.handlers = [handler]
+    # Replace our own handler (configure may run twice in one process), keep anyone else's.
+    root.handlers = [h for h in root.handlers if h.get_name() != "listbridge"] + [handler]
     root.setLevel(level)
     # Third-party chatter that would otherwise drown the app's own lines.
     for noisy in ("httpx", "httpcore", "aiosqlite", "asyncio"):

@@ -1,0 +1,114 @@
+"""Disconnecting, key rotation, and one organisation never seeing another's connection."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from cryptography.fernet import Fernet
+
+from app.domain.audit.tables import AuditLog
+from app.domain.connections.tables import MailchimpConnection
+from app.domain.inbound.tables import AudienceWebhook
+from app.lib.crypto import SecretBox, secret_box
+from app.settings import get_settings
+from tests.factories import bearer, htmx, log_in, make_organisation, make_token, soup
+from tests.mailchimp_factories import connect
+
+
+async def test_disconnect_wipes_the_secret_and_removes_our_webhooks(client, sandbox):
+    owner = await make_organisation()
+    key, account = await connect(owner, sandbox)
+    audience = next(iter(account.audiences.values()))
+    # A webhook we registered earlier (registration itself belongs to the inbound domain).
+    # Mailchimp validates the URL with a GET first; the sandbox reaches this app in-process,
+    # where /healthz answers 200.
+    async with sandbox_client(sandbox, key) as mailchimp:
+        created = await mailchimp.post(
+            f"/lists/{audience.id}/webhooks",
+            json={"url": "https://listbridge.test/healthz", "events": {"subscribe": True}},
+        )
+    assert created.status_code == 200, created.text
+    row = await MailchimpConnection.objects().first()
+    await AudienceWebhook(
+        organisation=owner.organisation.id,
+        connection=row.id,
+        list_id=audience.id,
+        webhook_id=created.json()["id"],
+        url_secret="s" * 32,
+    ).save()
+    await log_in(client, owner)
+
+    response = await htmx(client, "POST", "/settings/mailchimp/disconnect")
+
+    assert "disconnected" in soup(response).select_one("[role=status]").get_text()
+    row = await MailchimpConnection.objects().first()
+    assert row.soft_deleted_at is not None
+    assert row.secret == ""
+    assert audience.webhooks == {}
+    assert (await AudienceWebhook.objects().first()).soft_deleted_at is not None
+    entry = await AuditLog.objects().where(AuditLog.action == "mailchimp.disconnected").first()
+    assert '"removed": 1' in str(entry.changes).replace("'", '"')
+    assert soup(await client.get("/settings/mailchimp")).select_one("#field-api_key") is not None
+
+
+def sandbox_client(sandbox, key):
+    import httpx
+
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=sandbox.asgi_app),
+        base_url="http://sandbox/3.0",
+        auth=("listbridge", key),
+        headers={"user-agent": "tests"},
+    )
+
+
+async def test_rotate_keys_re_encrypts_every_secret_under_the_new_first_key(db, sandbox):
+    owner = await make_organisation()
+    key, _ = await connect(owner, sandbox)
+    old_key = get_settings().security.secret_keys[0]
+    new_key = Fernet.generate_key().decode()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "app.cli", "rotate-keys"],
+        env={**os.environ, "LISTBRIDGE_SECRET_KEYS": f"{new_key},{old_key}"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Re-encrypted 1 stored secret" in result.stdout
+    row = await MailchimpConnection.objects().first()
+    assert SecretBox((new_key,)).decrypt(row.secret) == key
+    assert key not in result.stdout + result.stderr
+
+
+async def test_the_old_key_alone_can_no_longer_read_rotated_secrets(db, sandbox):
+    import pytest
+
+    from app.lib.crypto import SecretUnreadable
+
+    owner = await make_organisation()
+    await connect(owner, sandbox)
+    row = await MailchimpConnection.objects().first()
+    new_box = SecretBox((Fernet.generate_key().decode(), get_settings().security.secret_keys[0]))
+    rotated = new_box.rotate(row.secret)
+    with pytest.raises(SecretUnreadable):
+        secret_box().decrypt(rotated)
+
+
+async def test_org_b_cannot_read_or_remove_org_a_s_connection(client, sandbox):
+    org_a = await make_organisation("A Corp")
+    await connect(org_a, sandbox, name="A's Mailchimp")
+    org_b = await make_organisation("B Corp")
+    token_b = await make_token(org_b)
+
+    assert (await client.get("/api/v1/connection", headers=bearer(token_b))).json() is None
+    assert (await client.delete("/api/v1/connection", headers=bearer(token_b))).status_code == 404
+    await log_in(client, org_b)
+    page = await client.get("/settings/mailchimp")
+    assert "A's Mailchimp" not in page.text
+    assert (await MailchimpConnection.objects().first()).soft_deleted_at is None
