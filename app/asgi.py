@@ -127,6 +127,10 @@ def create_app() -> Litestar:
         queue.bind(job_queue)
         if worker is not None:
             background.add(asyncio.create_task(worker.start(), name="saq-worker"))
+        if settings.app.demo:
+            from app.demo import seed_demo
+
+            await seed_demo()
 
     async def on_shutdown(app: Litestar) -> None:
         if worker is not None:

@@ -89,10 +89,6 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if _run(migrate) != 0:
         return 1
-    if settings.app.demo:
-        from app.demo import seed_demo
-
-        _run(seed_demo)
     print(f"\n  Listbridge is starting on {settings.app.base_url}")
     if settings.app.demo:
         from app.demo import DEMO_EMAIL, DEMO_PASSWORD, STAFF_EMAIL, STAFF_PASSWORD
