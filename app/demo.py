@@ -31,7 +31,9 @@ def _sandbox_api_key() -> str:
 
 
 async def _owner_principal() -> Principal | None:
-    organisation = await Organisation.objects().where(Organisation.name == DEMO_ORGANISATION).first()
+    organisation = (
+        await Organisation.objects().where(Organisation.name == DEMO_ORGANISATION).first()
+    )
     user = await services.find_user(DEMO_EMAIL)
     if organisation is None or user is None:
         return None
