@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import httpx
 from litestar import Litestar, Router, asgi
 from litestar.channels import ChannelsPlugin
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.middleware.session.client_side import CookieBackendConfig
@@ -90,7 +89,7 @@ def create_app() -> Litestar:
     from app.db import close_database, open_database
     from app.domain.accounts.auth import provide_principal
     from app.domain.accounts.principal import Principal
-    from app.lib import queue
+    from app.lib import progress, queue
     from app.lib.csrf import csrf_middleware
     from app.lib.errors import EXCEPTION_HANDLERS
     from app.lib.logging import configure_logging
@@ -151,7 +150,7 @@ def create_app() -> Litestar:
             HTMXPlugin(),
             FlashPlugin(config=FlashConfig(template_config=templates)),
             ChannelsPlugin(
-                backend=RedisChannelsPubSubBackend(redis=redis, key_prefix="listbridge:channels"),
+                backend=progress.backend(redis),
                 arbitrary_channels_allowed=True,
             ),
         ],

@@ -91,6 +91,8 @@ class MailchimpSettings:
     oauth_base_url: str
     client_id: str
     client_secret: str = field(repr=False)
+    timeout_seconds: float = 120.0
+    """How long one Mailchimp call may take (Mailchimp's own limit is 120 s)."""
 
     @property
     def oauth_enabled(self) -> bool:
@@ -179,6 +181,7 @@ def load_settings() -> Settings:
             client_id=_env("MAILCHIMP_CLIENT_ID") or (SANDBOX_CLIENT_ID if sandbox else ""),
             client_secret=_env("MAILCHIMP_CLIENT_SECRET")
             or (SANDBOX_CLIENT_SECRET if sandbox else ""),
+            timeout_seconds=float(_env("MAILCHIMP_TIMEOUT_SECONDS") or 120),
         ),
         worker=WorkerSettings(
             concurrency=_int("LISTBRIDGE_WORKER_CONCURRENCY", 10),

@@ -42,6 +42,7 @@ os.environ["LISTBRIDGE_LOG_LEVEL"] = "DEBUG"  # so the secret watch sees every r
 os.environ["LISTBRIDGE_SANDBOX"] = "1"
 os.environ["LISTBRIDGE_BASE_URL"] = BASE_URL
 os.environ["LISTBRIDGE_WORKER_IN_PROCESS"] = "1"
+os.environ["MAILCHIMP_TIMEOUT_SECONDS"] = "5"  # injected sandbox timeouts end quickly
 for name in (
     "DATABASE_URL",
     "REDIS_URL",

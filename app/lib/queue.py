@@ -34,6 +34,7 @@ async def enqueue(
     retries: int = 1,
     retry_delay: float = 0.0,
     scheduled: int = 0,
+    heartbeat: int = 0,
     **kwargs: Any,
 ) -> Job | None:
     """Queue `function(**kwargs)`. With `key`, a job already queued under that key is not
@@ -44,6 +45,9 @@ async def enqueue(
         "retry_delay": retry_delay,
         "retry_backoff": retry_delay > 0,
         "scheduled": scheduled,
+        # With a heartbeat, a job whose worker died is noticed (and retried) after `heartbeat`
+        # seconds of silence instead of after its whole timeout.
+        "heartbeat": heartbeat,
     }
     if key is not None:
         options["key"] = key

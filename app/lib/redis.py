@@ -89,6 +89,9 @@ def shared_client() -> Redis:
 
 async def close_shared() -> None:
     global _shared
+    from app.lib import progress
+
+    progress.reset()
     if _shared is not None:
         await _shared.aclose()
         _shared = None

@@ -195,6 +195,23 @@ async def principal_for_user(
     )
 
 
+async def system_principal(organisation_id: int, actor: Actor) -> Principal | None:
+    """The organisation as background work acts for it (audited as `actor`)."""
+    organisation = (
+        await Organisation.objects()
+        .where((Organisation.id == organisation_id) & Organisation.soft_deleted_at.is_null())
+        .first()
+    )
+    if organisation is None:
+        return None
+    return Principal(
+        organisation_id=organisation.id,
+        organisation_name=organisation.name,
+        role=Role.owner,
+        actor=actor,
+    )
+
+
 async def team(principal: Principal) -> list[TeamMember]:
     rows = (
         await Membership.select(

@@ -47,12 +47,15 @@ def mailchimp_client(
         credentials,
         base_url=base_url,
         transport=_transport,
-        limiter=RedisConcurrencyLimiter(shared_client(), lease_seconds=300),
+        # A lease outlives the longest call, so a crashed holder's slot frees itself soon after.
+        limiter=RedisConcurrencyLimiter(
+            shared_client(), lease_seconds=settings.timeout_seconds + 60
+        ),
         account_key=account_key,
         retry=INTERACTIVE if interactive else PATIENT,
         timeout=INTERACTIVE_TIMEOUT
         if interactive
-        else httpx.Timeout(120.0, connect=10.0, pool=30.0),
+        else httpx.Timeout(settings.timeout_seconds, connect=10.0, pool=30.0),
     )
 
 

@@ -76,6 +76,14 @@ async def live_connection(organisation_id: int) -> MailchimpConnection | None:
     )
 
 
+async def connected_organisation_ids() -> list[int]:
+    """Organisations with a live connection (for jobs that run for everyone, like the cron)."""
+    rows = await MailchimpConnection.select(MailchimpConnection.organisation).where(
+        MailchimpConnection.soft_deleted_at.is_null()
+    )
+    return sorted({row["organisation"] for row in rows})
+
+
 async def current(principal: Principal) -> ConnectionView | None:
     row = await live_connection(principal.organisation_id)
     return _view(row) if row else None
