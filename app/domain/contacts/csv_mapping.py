@@ -30,7 +30,7 @@ SYNONYMS = {
     "entity_type": "entitytype type contacttype kind",
     "department": "department dept team division businessunit",
     "location": "location office city site worklocation officelocation",
-    "employment_type": "employmenttype contracttype worktype employmentcategory fulltimeparttime",
+    "employment_type": "employmenttype employment contracttype worktype employmentcategory",
     "employment_status": "employmentstatus status employeestatus workerstatus",
     "company": "company companyname organisation organization vendor vendorname supplier employer",
     "phone": "phone phonenumber telephone tel mobile mobilephone cell cellphone workphone",

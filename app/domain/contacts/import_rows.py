@@ -13,6 +13,7 @@ from app.domain.contacts import services
 from app.domain.contacts.csv_mapping import RowMapper
 from app.domain.contacts.csv_reader import iter_records
 from app.domain.contacts.fields import display_name
+from app.domain.contacts.import_plan import KeyTracker, decide
 from app.domain.contacts.imports import import_row
 from app.domain.contacts.tables import ContactImportChunk, ContactImportRejection
 from app.lib.pagination import Page, keyset_page
@@ -53,7 +54,8 @@ def stored_records(row: Mapping[str, Any]):
 
 
 async def preview(principal: Principal, import_id: int) -> list[PreviewRow]:
-    """The first rows under the current mapping: what each would do, or why it can't."""
+    """The first rows under the current mapping: what each would do, or why it can't
+    (the import job's own rules, without writing anything)."""
     row = await import_row(principal, import_id)
     mapper = RowMapper(row["mapping"], len(row["header"]), row["default_entity_type"])
     records = []
@@ -61,21 +63,29 @@ async def preview(principal: Principal, import_id: int) -> list[PreviewRow]:
         records.append(record)
         if len(records) > PREVIEW_ROWS:
             break
-    converted = [(line, fields, *mapper.convert(fields)) for line, fields in records[1:]]
-    emails = [values.values["email"] for *_, values, _ in converted if values]
-    by_email, _ = await services.find_by_keys(principal, emails=emails, external_ids=[])
-    rows, first_line = [], {}
+    keys, converted = KeyTracker(), []
+    for line, fields in records[1:]:
+        values, reason = mapper.convert(fields)
+        if values is not None:
+            reason = keys.duplicate(line, values)
+        converted.append((line, fields, None if reason else values, reason))
+    accepted = [values for *_, values, _ in converted if values]
+    by_email, by_external = await services.find_by_keys(
+        principal,
+        emails=[values.values["email"] for values in accepted],
+        external_ids=[ext for values in accepted if (ext := values.values.get("external_id"))],
+    )
+    rows = []
     for line, fields, values, reason in converted:
-        key = values.values["email"].lower() if values else ""
-        if values and key in first_line:
-            reason = f"Duplicate of line {first_line[key]} (same email)."
-        first_line.setdefault(key, line)
-        if reason:
-            rows.append(PreviewRow(line, fields, "problem", reason))
-        elif existing := by_email.get(key):
-            rows.append(PreviewRow(line, fields, "update", f"Updates {display_name(existing)}"))
-        else:
+        decision = decide(values, by_email, by_external) if values else None
+        if decision is None or decision.action == "reject":
+            rows.append(PreviewRow(line, fields, "problem", reason or decision.reason))
+        elif decision.action == "create":
             rows.append(PreviewRow(line, fields, "new", "New contact"))
+        else:
+            name = display_name(decision.target)
+            note = f"Updates {name}" if decision.action == "update" else f"No change to {name}"
+            rows.append(PreviewRow(line, fields, decision.action, note))
     return rows
 
 

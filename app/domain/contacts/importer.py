@@ -1,10 +1,5 @@
-"""Applying a stored CSV file to the contacts: the import job's engine.
-
-Rows are matched by external ID when the row has one, else by email (any case). Within one
-file the first row with an email or external ID wins: later rows with the same one are
-rejected as "Duplicate of line N", so the outcome never depends on batch boundaries.
-An empty cell clears that field; an empty external ID never clears one (it only matches).
-"""
+"""Applying a stored CSV file to the contacts: the import job's engine (the per-row rules
+are in import_plan.py, shared with the preview)."""
 
 from __future__ import annotations
 
@@ -19,7 +14,8 @@ from app.domain.accounts.tables import Role
 from app.domain.contacts import import_rows, imports, services
 from app.domain.contacts.csv_mapping import RowMapper, RowValues
 from app.domain.contacts.csv_reader import CsvFileProblem, Record
-from app.domain.contacts.fields import display_name, name_keys
+from app.domain.contacts.fields import name_keys
+from app.domain.contacts.import_plan import Decision, KeyTracker, decide, new_contact
 from app.domain.contacts.tables import (
     Contact,
     ContactImport,
@@ -59,8 +55,7 @@ class ContactUpserter:
         self.mapper = mapper
         self.import_id = import_id
         self.counts = ImportCounts()
-        self._first_line_of_email: dict[str, int] = {}
-        self._first_line_of_external_id: dict[str, int] = {}
+        self.keys = KeyTracker()
 
     async def apply(self, batch: list[Record]) -> None:
         accepted: list[tuple[int, list[str], RowValues]] = []
@@ -69,7 +64,7 @@ class ContactUpserter:
             self.counts.processed += 1
             row, reason = self.mapper.convert(fields)
             if row is not None:
-                reason = self._duplicate(line, row)
+                reason = self.keys.duplicate(line, row)
             if reason:
                 rejections.append(self._rejection(line, fields, reason))
             else:
@@ -81,103 +76,48 @@ class ContactUpserter:
         )
         creates: list[dict[str, Any]] = []
         for line, fields, row in accepted:
-            reason = await self._upsert(row, by_email, by_external, creates)
-            if reason:
-                rejections.append(self._rejection(line, fields, reason))
+            decision = decide(row, by_email, by_external)
+            if decision.action == "reject":
+                rejections.append(self._rejection(line, fields, decision.reason))
+            elif decision.action == "create":
+                creates.append(new_contact(row))  # no other row has its keys (KeyTracker)
+                self.counts.created += 1
+            elif decision.action == "unchanged":
+                self.counts.unchanged += 1
+            else:
+                await self._update(row, decision, by_email, by_external)
+                self.counts.updated += 1
         # Updates ran first: one may free an email that a new contact in this batch now takes.
         await services.insert_many(self.principal, creates)
         if rejections:
+            rejections.sort(key=lambda rejection: rejection.line_number)  # listed in file order
             await ContactImportRejection.insert(*rejections)
             self.counts.rejected += len(rejections)
-
-    def _duplicate(self, line: int, row: RowValues) -> str | None:
-        email_key, external_id = row.values["email"].lower(), row.values.get("external_id")
-        if email_key in self._first_line_of_email:
-            return f"Duplicate of line {self._first_line_of_email[email_key]} (same email)."
-        if external_id and external_id in self._first_line_of_external_id:
-            first = self._first_line_of_external_id[external_id]
-            return f"Duplicate of line {first} (same external ID)."
-        self._first_line_of_email[email_key] = line
-        if external_id:
-            self._first_line_of_external_id[external_id] = line
-        return None
 
     def _rejection(self, line: int, fields: list[str], reason: str) -> ContactImportRejection:
         return ContactImportRejection(
             contact_import=self.import_id, line_number=line, reason=reason, row_values=fields
         )
 
-    async def _upsert(
-        self,
-        row: RowValues,
-        by_email: dict[str, dict],
-        by_external: dict[str, dict],
-        creates: list[dict[str, Any]],
-    ) -> str | None:
-        """Create, update or leave one contact; a reason when the row conflicts instead."""
-        email_key, external_id = row.values["email"].lower(), row.values.get("external_id")
-        target = by_external.get(external_id) if external_id else None
-        holder = by_email.get(email_key)
-        if target is None and holder is not None:
-            if external_id and holder["external_id"] and holder["external_id"] != external_id:
-                return (
-                    f"{holder['email']} already belongs to {display_name(holder)} "
-                    f"(external ID {holder['external_id']})."
-                )
-            target = holder
-        elif target is not None and holder is not None and holder["id"] != target["id"]:
-            return f"{holder['email']} already belongs to {display_name(holder)}."
-        if target is None:
-            # No other row of the file has this email or external ID (see _duplicate).
-            creates.append(self._new_contact(row))
-            self.counts.created += 1
-            return None
-        changes = self._changes(target, row)
-        if not changes:
-            self.counts.unchanged += 1
-            return None
+    async def _update(
+        self, row: RowValues, decision: Decision, by_email: dict, by_external: dict
+    ) -> None:
+        target, changes = decision.target, decision.changes
+        # Later rows of this batch must see the contact as it is now, not as it was fetched.
         if "email" in changes:
             by_email.pop(target["email"].lower(), None)
-            by_email[email_key] = target
+            by_email[changes["email"].lower()] = target
         if "external_id" in changes:
-            by_external[external_id] = target
+            by_external[changes["external_id"]] = target
         target.update(changes)
-        if any(field in changes for field in NAME_FIELDS):
-            changes.update(name_keys(target["first_name"], target["last_name"], target["email"]))
+        if any(name in changes for name in NAME_FIELDS):
+            changes = {
+                **changes,
+                **name_keys(target["first_name"], target["last_name"], target["email"]),
+            }
         await Contact.update(changes).where(
             (Contact.id == target["id"]) & (Contact.organisation == self.principal.organisation_id)
         )
-        self.counts.updated += 1
-        return None
-
-    @staticmethod
-    def _new_contact(row: RowValues) -> dict[str, Any]:
-        values = dict(row.values)
-        attributes = {key: value for key, value in row.attributes.items() if value is not None}
-        keys = name_keys(values.get("first_name", ""), values.get("last_name", ""), values["email"])
-        return {**values, "attributes": attributes, **keys}
-
-    @staticmethod
-    def _changes(target: dict, row: RowValues) -> dict[str, Any]:
-        changes: dict[str, Any] = {}
-        for field, value in row.values.items():
-            if field == "entity_type" and not row.type_given:
-                continue  # the file's default type is for new contacts only
-            if field == "external_id" and value is None:
-                continue
-            if field == "email" and value.lower() == target["email"].lower():
-                continue  # the same address in other letter case is not a change
-            if target[field] != value:
-                changes[field] = value
-        attributes = dict(target["attributes"] or {})
-        for key, value in row.attributes.items():
-            if value is None:
-                attributes.pop(key, None)
-            else:
-                attributes[key] = value
-        if attributes != (target["attributes"] or {}):
-            changes["attributes"] = attributes
-        return changes
 
 
 class _Statistics:
