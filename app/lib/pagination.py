@@ -90,13 +90,16 @@ async def keyset_page(
         sort_value, last_id = _parse(sort, raw_sort), raw_id
         if not isinstance(last_id, int):
             raise InvalidInput({"cursor": "This page link is not valid any more."})
+        # The redundant bound (`sort <= value`) lets an index start the scan at the cursor.
         if descending:
             query = query.where(
-                (sort < sort_value) | ((sort == sort_value) & (id_column < last_id))
+                (sort <= sort_value)
+                & ((sort < sort_value) | ((sort == sort_value) & (id_column < last_id)))
             )
         else:
             query = query.where(
-                (sort > sort_value) | ((sort == sort_value) & (id_column > last_id))
+                (sort >= sort_value)
+                & ((sort > sort_value) | ((sort == sort_value) & (id_column > last_id)))
             )
     rows = await query.order_by(sort, id_column, ascending=not descending).limit(size + 1)
     next_cursor = None
