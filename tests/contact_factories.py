@@ -39,7 +39,14 @@ async def make_contacts(member: Member, count: int, **fields: Any) -> None:
         }
         clean, errors = clean_contact(values)
         assert not errors, errors
-        batch.append({**clean, **name_keys(clean.get("first_name", ""), clean.get("last_name", ""), clean["email"])})
+        batch.append(
+            {
+                **clean,
+                **name_keys(
+                    clean.get("first_name", ""), clean.get("last_name", ""), clean["email"]
+                ),
+            }
+        )
         if len(batch) == 1000:
             await contacts.insert_many(member.principal, batch)
             batch = []

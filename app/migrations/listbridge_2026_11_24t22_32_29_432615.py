@@ -1,18 +1,19 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    BigInt,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
-from piccolo.constraints import Unique
 from piccolo.table import Table
 
 
@@ -61,9 +62,7 @@ DESCRIPTION = "segments, audience members, sync runs"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="listbridge", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="listbridge", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SyncRunItem",
@@ -86,9 +85,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="SyncRun", tablename="sync_runs", schema=None, columns=None
-    )
+    manager.add_table(class_name="SyncRun", tablename="sync_runs", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="SyncRunItem",
@@ -1453,18 +1450,6 @@ async def forwards():
             "choices": None,
             "db_column_name": None,
             "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_constraint(
-        table_class_name="AudienceMember",
-        tablename="audience_members",
-        constraint_name="audience_members_one_per_address",
-        constraint_class=Unique,
-        params={
-            "columns": ["organisation", "list_id", "subscriber_hash"],
-            "nulls_distinct": True,
         },
         schema=None,
     )

@@ -6,6 +6,9 @@ VERSION = "1.38.0"
 DESCRIPTION = "one live segment per audience; indexes the sync engine reads by"
 
 INDEXES = [
+    # The key every audience_members upsert conflicts on (ON CONFLICT needs a unique index).
+    "CREATE UNIQUE INDEX audience_members_one_per_address "
+    "ON audience_members (organisation, list_id, subscriber_hash)",
     "CREATE UNIQUE INDEX contact_segments_one_per_audience "
     "ON contact_segments (organisation, list_id) WHERE soft_deleted_at IS NULL",
     # Who left the segment: its members not seen by the current run.
@@ -14,6 +17,7 @@ INDEXES = [
     "CREATE INDEX sync_run_items_by_run ON sync_run_items (run, outcome, id)",
 ]
 DROPS = [
+    "DROP INDEX audience_members_one_per_address",
     "DROP INDEX contact_segments_one_per_audience",
     "DROP INDEX audience_members_by_segment",
     "DROP INDEX sync_runs_by_segment",

@@ -23,9 +23,11 @@ async def segment_sync(ctx: dict[str, Any], *, run_id: int) -> dict[str, Any]:
     async def heartbeat() -> None:
         await job.update()
 
-    return await sync.execute(
+    summary = await sync.execute(
         run_id, heartbeat=heartbeat, final_attempt=job.attempts >= job.retries
     )
+    # SAQ keeps the result as JSON: plain values only.
+    return {key: value for key, value in summary.items() if isinstance(value, int | str | bool)}
 
 
 async def scheduled_sync(ctx: dict[str, Any]) -> dict[str, int]:

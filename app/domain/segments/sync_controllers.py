@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ OUTCOMES = ("invalid", "rejected", "removed", "would_remove")
 
 def _revive(raw: bytes) -> dict[str, Any]:
     """An event off the channel, with its times as datetimes again (JSON carried them as text)."""
-    event = _revive(raw)
+    event = json.loads(raw)
     for name in ("started_at", "finished_at"):
         if isinstance(event.get(name), str):
             event[name] = datetime.fromisoformat(event[name])

@@ -14,7 +14,6 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
-from piccolo.constraints import Unique
 from piccolo.table import Table
 
 from app.db import SoftDeletable, Timestamped
@@ -80,8 +79,6 @@ class AudienceMember(Timestamped, Table, tablename="audience_members"):
     last_synced_at = Timestamptz(null=True, default=None)
     last_sent_run = BigInt(null=True, default=None)  # so a retried run never resends a member
     last_seen_run = BigInt(null=True, default=None)  # the last run whose segment still matched
-
-    audience_members_one_per_address = Unique(["organisation", "list_id", "subscriber_hash"])
 
 
 class RunStatus(StrEnum):

@@ -15,17 +15,29 @@ from tests.mailchimp_factories import connect
 AUDIENCE = "e1e1e1e1e1"
 FIELDS = [
     {"tag": "DEPT", "name": "Department", "type": "text"},
-    {"tag": "START", "name": "Start date", "type": "date", "options": {"date_format": "YYYY-MM-DD"}},
+    {
+        "tag": "START",
+        "name": "Start date",
+        "type": "date",
+        "options": {"date_format": "YYYY-MM-DD"},
+    },
 ]
 
 
-async def connected(sandbox: Sandbox, *, fields: list[dict] | None = None, double_optin: bool = False):
+async def connected(
+    sandbox: Sandbox, *, fields: list[dict] | None = None, double_optin: bool = False
+):
     owner = await make_organisation()
     key, account = await connect(
         owner,
         sandbox,
         audiences=[
-            {"id": AUDIENCE, "name": "Staff", "merge_fields": fields or FIELDS, "double_optin": double_optin}
+            {
+                "id": AUDIENCE,
+                "name": "Staff",
+                "merge_fields": fields or FIELDS,
+                "double_optin": double_optin,
+            }
         ],
     )
     return owner, key, account
@@ -44,7 +56,9 @@ async def make_segment(owner: Member, **overrides: Any):
     return await services.create(owner.principal, data)
 
 
-async def sync(owner: Member, segment_id: int, mode: str = "incremental", *, timeout: float = 60) -> SyncRun:
+async def sync(
+    owner: Member, segment_id: int, mode: str = "incremental", *, timeout: float = 60
+) -> SyncRun:
     run = await runs.request(owner.principal, segment_id, mode=mode)
 
     async def finished():

@@ -9,7 +9,15 @@ from tests.factories import bearer, htmx, log_in, make_organisation, make_token,
 from tests.integration.segments.sync_helpers import AUDIENCE, connected, make_segment
 from tests.mailchimp_factories import connect
 
-STRICT = [{"tag": "DEPT", "name": "Department", "type": "dropdown", "required": True, "options": {"choices": ["Sales", "Engineering"]}}]
+STRICT = [
+    {
+        "tag": "DEPT",
+        "name": "Department",
+        "type": "dropdown",
+        "required": True,
+        "options": {"choices": ["Sales", "Engineering"]},
+    }
+]
 
 
 async def test_creating_a_segment_in_the_editor(client, sandbox):
@@ -20,7 +28,10 @@ async def test_creating_a_segment_in_the_editor(client, sandbox):
     editor = soup(await client.get("/segments/new"))
     assert [o["value"] for o in editor.select("#field-list_id option")][1:] == [AUDIENCE]
     assert editor.select_one("input[name=filter_department][value=Sales]") is not None
-    assert editor.select_one("select[name=map_DEPT]") is not None
+    assert editor.select_one("select[name=map_DEPT]") is None  # until an audience is chosen
+    mapping = soup(await htmx(client, "GET", f"/segments/mapping?list_id={AUDIENCE}"))
+    assert mapping.select_one("select[name=map_DEPT] option[value=department]") is not None
+    assert "Department" in mapping.select_one("label[for=map-DEPT]").get_text()
 
     response = await post_form(
         client,
@@ -58,7 +69,9 @@ async def test_every_problem_is_shown_inline_and_nothing_is_saved(client, sandbo
     await log_in(client, owner)
 
     response = await post_form(
-        client, "/segments", {"name": "", "list_id": AUDIENCE, "map_FNAME": "first_name", "status_if_new": "maybe"}
+        client,
+        "/segments",
+        {"name": "", "list_id": AUDIENCE, "map_FNAME": "first_name", "status_if_new": "maybe"},
     )
 
     assert response.status_code == 400
@@ -100,7 +113,15 @@ async def test_the_live_preview_counts_and_samples_as_filters_change(client, san
 
 async def test_the_merge_field_check_lists_rows_mailchimp_would_refuse(client, sandbox):
     owner, _, _ = await connected(
-        sandbox, fields=[{"tag": "START", "name": "Start", "type": "date", "options": {"date_format": "YYYY-MM-DD"}}]
+        sandbox,
+        fields=[
+            {
+                "tag": "START",
+                "name": "Start",
+                "type": "date",
+                "options": {"date_format": "YYYY-MM-DD"},
+            }
+        ],
     )
     await make_contact(owner, attributes={"start": "2020-01-01"})
     bad = await make_contact(owner, attributes={"start": "soon"})
@@ -138,7 +159,9 @@ async def test_the_segments_api(client, sandbox):
     assert body["status"] == "pending"
     assert body["list_name"] == "Staff"
 
-    patched = await client.patch(f"/api/v1/segments/{body['id']}", json={"tags": ["api", "v2"]}, headers=auth)
+    patched = await client.patch(
+        f"/api/v1/segments/{body['id']}", json={"tags": ["api", "v2"]}, headers=auth
+    )
     assert patched.json()["tags"] == ["api", "v2"]
     assert patched.json()["removal_policy"] == "archive"
 
@@ -168,7 +191,9 @@ async def test_another_organisation_cannot_see_or_touch_a_segment(client, sandbo
         ("POST", f"/api/v1/segments/{segment.id}/sync"),
         ("GET", f"/api/v1/segments/{segment.id}/runs"),
     ]:
-        response = await client.request(method, url, headers=bearer(token), json={} if method in ("PATCH", "POST") else None)
+        response = await client.request(
+            method, url, headers=bearer(token), json={} if method in ("PATCH", "POST") else None
+        )
         assert response.status_code == 404, (method, url, response.text)
     assert (await client.get("/api/v1/segments", headers=bearer(token))).json()["items"] == []
     await log_in(client, other)

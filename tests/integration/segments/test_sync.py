@@ -6,8 +6,8 @@ from app.domain.contacts import services as contacts
 from app.domain.segments import services
 from app.domain.segments.services import SegmentInput
 from app.domain.segments.tables import AudienceMember, Segment, SyncRunItem
-from tests.contact_factories import make_contact, make_contacts
 from app.mailchimp.paths import subscriber_hash
+from tests.contact_factories import make_contact, make_contacts
 from tests.integration.segments.sync_helpers import (
     AUDIENCE,
     audience,
@@ -19,8 +19,10 @@ from tests.integration.segments.sync_helpers import (
 
 
 async def test_a_first_sync_puts_every_selected_contact_in_the_audience(db, sandbox):
-    owner, key, account = await connected(sandbox)
-    ada = await make_contact(owner, first_name="Ada", last_name="Lovelace", department="Engineering")
+    owner, _key, account = await connected(sandbox)
+    ada = await make_contact(
+        owner, first_name="Ada", last_name="Lovelace", department="Engineering"
+    )
     grace = await make_contact(owner, first_name="Grace", department="Sales")
     await make_contact(owner, entity_type="vendor", first_name="Vera", department="Sales")
     segment = await make_segment(owner, tags=["staff"])
@@ -70,7 +72,7 @@ async def test_a_full_sync_sends_everyone_again(db, sandbox):
 
 
 async def test_someone_who_unsubscribed_in_mailchimp_is_never_subscribed_again(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     grace = await make_contact(owner, first_name="Grace")
     segment = await make_segment(owner)
     await sync(owner, segment.id)
@@ -128,7 +130,9 @@ async def test_mailchimp_refusals_become_distinct_readable_outcomes(db, sandbox)
 
     run = await sync(owner, segment.id)
 
-    items = {i.email: i for i in await SyncRunItem.objects().where(SyncRunItem.outcome == "rejected")}
+    items = {
+        i.email: i for i in await SyncRunItem.objects().where(SyncRunItem.outcome == "rejected")
+    }
     assert items["someone@example.com"].error_code == "fake_email"
     assert "looks fake or invalid" in items["someone@example.com"].message
     assert items[forgotten["email"]].error_code == "forgotten_email"
@@ -137,14 +141,16 @@ async def test_mailchimp_refusals_become_distinct_readable_outcomes(db, sandbox)
 
 
 async def test_tags_are_added_and_taken_away_only_where_they_changed(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     person = await make_contact(owner)
     segment = await make_segment(owner, tags=["staff", "berlin"])
     await sync(owner, segment.id)
     assert set(audience(account)[person["email"]].tags) == {"staff", "berlin"}
     calls_before = len(account.request_log)
 
-    data = SegmentInput(**{name: getattr(segment, name) for name in SegmentInput.__dataclass_fields__})
+    data = SegmentInput(
+        **{name: getattr(segment, name) for name in SegmentInput.__dataclass_fields__}
+    )
     data.tags = ["staff", "lisbon"]
     await services.update(owner.principal, segment.id, data)
     await sync(owner, segment.id)
@@ -155,7 +161,7 @@ async def test_tags_are_added_and_taken_away_only_where_they_changed(db, sandbox
 
 
 async def test_dry_run_reports_what_would_happen_and_changes_nothing(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     await make_contacts(owner, 5)
     segment = await make_segment(owner, removal_policy="unsubscribe")
 

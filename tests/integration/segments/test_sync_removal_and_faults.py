@@ -13,14 +13,21 @@ from tests.integration.segments.sync_helpers import audience, connected, make_se
 
 @pytest.mark.parametrize(
     ("policy", "left_status"),
-    [("none", "subscribed"), ("unsubscribe", "unsubscribed"), ("archive", "archived"), ("delete_permanent", None)],
+    [
+        ("none", "subscribed"),
+        ("unsubscribe", "unsubscribed"),
+        ("archive", "archived"),
+        ("delete_permanent", None),
+    ],
 )
 async def test_each_removal_policy_applies_to_people_who_left(db, sandbox, policy, left_status):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     stays = await make_contact(owner, department="Sales")
     leaves = await make_contact(owner, department="Sales")
     deleted = await make_contact(owner, department="Sales")
-    segment = await make_segment(owner, filter_criteria={"department": ["Sales"]}, removal_policy=policy)
+    segment = await make_segment(
+        owner, filter_criteria={"department": ["Sales"]}, removal_policy=policy
+    )
     await sync(owner, segment.id)
 
     await contacts.update_contact(owner.principal, leaves["id"], {"department": "Finance"})
@@ -43,7 +50,9 @@ async def test_each_removal_policy_applies_to_people_who_left(db, sandbox, polic
 async def test_a_removed_person_who_comes_back_is_added_again(db, sandbox):
     owner, _, account = await connected(sandbox)
     person = await make_contact(owner, department="Sales")
-    segment = await make_segment(owner, filter_criteria={"department": ["Sales"]}, removal_policy="archive")
+    segment = await make_segment(
+        owner, filter_criteria={"department": ["Sales"]}, removal_policy="archive"
+    )
     await sync(owner, segment.id)
     await contacts.update_contact(owner.principal, person["id"], {"department": "Finance"})
     await sync(owner, segment.id)
@@ -57,12 +66,19 @@ async def test_a_removed_person_who_comes_back_is_added_again(db, sandbox):
 
 
 async def test_a_sync_through_429s_500s_and_timeouts_still_ends_exact(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     await make_contacts(owner, 5000, department="Sales")
     segment = await make_segment(owner)
     account.set_faults(
         faults_from(
-            {"rate_429": 0.1, "retry_after": 1, "rate_500": 0.05, "rate_timeout": 0.05, "timeout_seconds": 6, "seed": 7}
+            {
+                "rate_429": 0.1,
+                "retry_after": 1,
+                "rate_500": 0.05,
+                "rate_timeout": 0.05,
+                "timeout_seconds": 6,
+                "seed": 7,
+            }
         )
     )
 

@@ -1,4 +1,4 @@
-"""Mapping a contact onto an audience's merge fields: Mailchimp's formats, checked before sending."""
+"""Mapping a contact onto merge fields: Mailchimp's formats, checked before sending."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ def spec(kind: str, **kw) -> MergeFieldSpec:
         (datetime.date(2024, 3, 5), None, "2024-03-05"),
     ],
 )
-def test_dates_are_read_in_the_audience_s_format_and_sent_unambiguously(value, date_format, expected):
+def test_dates_are_read_in_the_audience_s_format_and_sent_unambiguously(
+    value, date_format, expected
+):
     assert coerce(spec("date", date_format=date_format), value) == (expected, None)
 
 
@@ -34,7 +36,8 @@ def test_a_date_that_is_not_one_is_explained():
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("07/14", "07/14"), ("7/4", "07/04"), ("1990-07-14", "07/14"), ("02/29", "02/29")]
+    ("value", "expected"),
+    [("07/14", "07/14"), ("7/4", "07/04"), ("1990-07-14", "07/14"), ("02/29", "02/29")],
 )
 def test_birthdays_are_month_and_day(value, expected):
     assert coerce(spec("birthday"), value) == (expected, None)
@@ -46,7 +49,13 @@ def test_impossible_birthdays_are_refused(value):
 
 
 def test_an_address_needs_street_city_state_and_zip():
-    full = {"addr1": "1 Main St", "city": "Springfield", "state": "IL", "zip": "62701", "country": "US"}
+    full = {
+        "addr1": "1 Main St",
+        "city": "Springfield",
+        "state": "IL",
+        "zip": "62701",
+        "country": "US",
+    }
     assert coerce(spec("address"), full) == (full, None)
     value, problem = coerce(spec("address"), {"addr1": "1 Main St", "city": "Springfield"})
     assert value is None
