@@ -63,6 +63,7 @@ async def _summary_context(principal: Principal, campaign: services.CampaignView
         "campaign": campaign,
         "history": readings,
         "chart": chart.rate_chart(readings),
+        "history_limit": services.HISTORY_LIMIT,
         "connection": await connections.current(principal),
     }
 
@@ -131,7 +132,8 @@ class CampaignController(Controller):
         try:
             outcome = await recent.import_campaigns(principal, form.getall("campaign_id"))
         except InvalidInput as exc:
-            number = int(form.get("page") or 1) if form.get("page").isdigit() else 1
+            page = form.get("page")
+            number = int(page) if page.isdigit() else 1
             return await _import_page(
                 request, principal, number=number, status_code=400, errors=exc.errors
             )

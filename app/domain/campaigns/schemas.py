@@ -12,6 +12,11 @@ class TrackIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class CampaignOut(msgspec.Struct):
+    """A tracked campaign. `status` is Mailchimp's word, `status_label` ours; `last_error` says
+    why the last refresh failed (null once one succeeds). `auto_refresh` tells whether the
+    campaign's state still gets the 6-hourly refresh (`auto_refresh_until` for sent ones, 30
+    days after sending); refreshes pause while Mailchimp is disconnected."""
+
     id: int
     campaign_id: str
     title: str

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from app.domain.campaigns import services
 from app.domain.campaigns.tables import CampaignSnapshot, CampaignTracking
+from app.lib.errors import Conflict
 from tests.factories import htmx, log_in, make_organisation, post_form, soup
 from tests.integration.campaigns.sandbox_campaigns import audit_rows, sandbox_campaign
 from tests.mailchimp_factories import connect
@@ -102,6 +106,24 @@ async def test_tracking_a_campaign_twice_says_it_is_already_tracked(client, sand
     tracked = await CampaignTracking.objects().first()
     assert page.select_one(".existing-link a")["href"] == f"/campaigns/{tracked.id}"
     assert await CampaignTracking.count() == 1
+
+
+async def test_a_race_past_the_duplicate_check_still_keeps_one_row(db, sandbox, monkeypatch):
+    owner = await make_organisation()
+    _, account = await connect(owner, sandbox)
+    campaign = sandbox_campaign(account, title="Raced")
+    await services.track(owner.principal, campaign_id=campaign.id)
+
+    async def sees_nothing(organisation_id, campaign_id):  # as if the first were not committed yet
+        return None
+
+    monkeypatch.setattr(services, "_tracked", sees_nothing)
+    with pytest.raises(Conflict, match="is already tracked"):
+        await services.track(owner.principal, campaign_id=campaign.id)
+
+    assert await CampaignTracking.count() == 1
+    assert await CampaignSnapshot.count() == 1
+    assert len(await audit_rows("campaign.tracked")) == 1
 
 
 async def test_without_a_connection_the_page_says_so_and_tracking_is_refused(client):
