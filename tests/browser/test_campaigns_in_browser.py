@@ -6,6 +6,7 @@ import pytest
 
 from app.domain.campaigns import services
 from app.domain.campaigns.tables import CampaignTracking
+from app.mailchimp.sandbox.state import Faults
 from tests.factories import make_organisation
 from tests.integration.campaigns.sandbox_campaigns import activity, add_history, sandbox_campaign
 from tests.mailchimp_factories import connect
@@ -44,9 +45,15 @@ async def test_track_a_campaign_then_refresh_it_and_see_the_figures_change(
     assert await row.locator(".figure-open-rate").inner_text() == "10.0 %"
 
     activity(campaign, opens=30, clicks=6)  # people open and click in the meantime
-    await row.get_by_role("button", name="Refresh Spring newsletter").click()
+    account.set_faults(Faults(latency_ms=400))  # a slow Mailchimp, so the spinner shows
+    await row.get_by_role("button", name="Refresh Spring newsletter").focus()
+    await page.keyboard.press("Enter")
 
+    await row.locator(".spinner").wait_for(state="visible")
     await row.locator(".figure-open-rate", has_text="25.0 %").wait_for()
+    assert not await row.locator(".spinner").is_visible()
+    focused = await page.evaluate("() => document.activeElement.id")
+    assert focused.startswith("refresh-"), focused  # keyboard users keep their place
     assert await row.locator(".figure-click-rate").inner_text() == "3.0 %"
     label = await row.get_by_role("img").get_attribute("aria-label")
     assert label == "Open rate over the last 2 refreshes: from 10.0 % to 25.0 %"
@@ -56,6 +63,13 @@ async def test_track_a_campaign_then_refresh_it_and_see_the_figures_change(
     await chart.wait_for()
     await page.get_by_text("The figures at each refresh (2)").click()
     await page.get_by_role("cell", name="button").wait_for()  # the refresh made by the button
+
+    activity(campaign, opens=10)
+    await page.get_by_role("button", name="Refresh now").focus()
+    await page.keyboard.press("Enter")
+    await page.get_by_text("Refreshed just now.").wait_for()
+    assert await page.locator("#stat-open-rate .value").inner_text() == "30.0 %"
+    assert await page.evaluate("() => document.activeElement.id") == "refresh-now"
 
 
 async def test_a_campaign_page_with_a_long_history_reads_at_360px(

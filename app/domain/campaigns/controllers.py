@@ -172,11 +172,20 @@ class CampaignController(Controller):
             readings = (await services.sparklines(principal, [campaign.id]))[campaign.id]
             return Template(
                 "campaigns/_row.html",
-                context={"campaign": campaign, "spark": chart.sparkline(readings)},
+                # `refreshed` puts focus back on the button htmx just swapped (keyboard users).
+                context={
+                    "campaign": campaign,
+                    "spark": chart.sparkline(readings),
+                    "refreshed": True,
+                },
             )
         return Template(
             "campaigns/_summary.html",
-            context={"notice": notice, **await _summary_context(principal, campaign)},
+            context={
+                "notice": notice,
+                "refreshed": True,
+                **await _summary_context(principal, campaign),
+            },
         )
 
     @post("/{tracking_id:int}/untrack", name="campaigns.untrack")
