@@ -187,7 +187,7 @@ async def test_the_list_pages_through_many_campaigns(client, sandbox):
     await log_in(client, owner)
     for n in range(53):
         campaign = sandbox_campaign(account, title=f"Weekly digest {n:02d}")
-        await htmx(client, "POST", "/campaigns", data={"campaign_id": campaign.id})
+        await services.track(owner.principal, campaign_id=campaign.id)
 
     first = soup(await client.get("/campaigns"))
     rows = first.select("tr.campaign-row")
