@@ -13,6 +13,7 @@ from tests.mailchimp_factories import connect
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/settings", "/settings/tokens", "/settings/mailchimp", "/audit"]
+PAGES += ["/campaigns", "/campaigns/import"]
 PUBLIC_PAGES = ["/login", "/signup"]
 
 

@@ -1,0 +1,1 @@
+"""Campaign tracking: Mailchimp campaigns followed by ID, their figures refreshed and charted."""
