@@ -97,9 +97,10 @@ async def _phase(p: Pass, phase: str) -> None:
 
 
 async def _save_counts(p: Pass) -> None:
-    if p.items:
-        await SyncRunItem.insert(*p.items)
-        p.items = []
+    # Taken before awaiting: senders may add items while this insert runs.
+    items, p.items = p.items, []
+    if items:
+        await SyncRunItem.insert(*items)
     await p.run.save([getattr(SyncRun, name) for name in (*runs.COUNTS, "api_calls")])
     await p.heartbeat()
     await _publish(p.run)
@@ -249,17 +250,48 @@ async def _send_segment(p: Pass) -> None:
     only = tuple(p.run.only_contacts) if p.run.only_contacts else None
     criteria = services.criteria_of(p.segment.to_dict(), only_ids=only)
     desired_tags = sorted(p.segment.tags or [])
-    async for page in selection.pages(p.segment.organisation, criteria):
-        hashes = [subscriber_hash(contact["email"]) for contact in page]
-        known = await members.known(p.segment.organisation, p.segment.list_id, hashes)
-        for contact, member_hash in zip(page, hashes, strict=True):
-            _consider(p, contact, member_hash, known.get(member_hash), desired_tags)
-        await members.mark_seen(p.segment, p.run.id, hashes)
-        if len(p.queue) >= BATCH * IN_FLIGHT:
-            await _flush(p)
-        else:
+    # Reading and checking contacts overlaps with batches in flight: up to IN_FLIGHT senders
+    # take ready chunks of 500 from a short queue while the next pages are prepared.
+    chunks: asyncio.Queue[list[Pending] | None] = asyncio.Queue(maxsize=IN_FLIGHT)
+
+    async def produce() -> None:
+        async for page in selection.pages(p.segment.organisation, criteria):
+            hashes = [subscriber_hash(contact["email"]) for contact in page]
+            known = await members.known(p.segment.organisation, p.segment.list_id, hashes)
+            for contact, member_hash in zip(page, hashes, strict=True):
+                _consider(p, contact, member_hash, known.get(member_hash), desired_tags)
+            await members.mark_seen(p.segment, p.run.id, hashes)
+            while len(p.queue) >= BATCH:
+                await chunks.put(p.queue[:BATCH])
+                p.queue = p.queue[BATCH:]
             await _save_counts(p)
-    await _flush(p)
+        if p.queue:
+            await chunks.put(p.queue)
+            p.queue = []
+        for _ in range(IN_FLIGHT):
+            await chunks.put(None)
+
+    async def send() -> None:
+        while (chunk := await chunks.get()) is not None:
+            await _deliver(p, chunk)
+
+    await _together(produce(), *(send() for _ in range(IN_FLIGHT)))
+    await _save_counts(p)
+
+
+async def _together(*work: Awaitable[Any]) -> None:
+    """Run side by side; the first failure cancels the rest and is raised as itself."""
+    tasks = [asyncio.ensure_future(item) for item in work]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _consider(
@@ -291,21 +323,18 @@ def _consider(
     )
 
 
-async def _flush(p: Pass) -> None:
-    pending, p.queue = p.queue, []
+async def _deliver(p: Pass, chunk: list[Pending]) -> None:
+    """One chunk: counted (dry run), or sent, recorded, and its tags taken away."""
     if p.dry_run:
-        for item in pending:
+        for item in chunk:
             if item.known:
                 p.run.updated += 1
             else:
                 p.run.created += 1
-        await _save_counts(p)
         return
-    chunks = [pending[i : i + BATCH] for i in range(0, len(pending), BATCH)]
-    results = await asyncio.gather(*(_send_chunk(p, chunk) for chunk in chunks))
-    for chunk, result in zip(chunks, results, strict=True):
-        await _record_chunk(p, chunk, result)
-    await _remove_tags(p, [item for item in pending if item.remove_tags])
+    result = await _send_chunk(p, chunk)
+    await _record_chunk(p, chunk, result)
+    await _remove_tags(p, [item for item in chunk if item.remove_tags])
     await _save_counts(p)
 
 
