@@ -126,8 +126,7 @@ class RecordReader:
             except StopIteration:
                 break
             except csv.Error as exc:
-                line = self._next_line + source.position - 1
-                raise CsvFileProblem(f"Line {line} can't be read as CSV ({exc}).") from None
+                raise CsvFileProblem(_unreadable(self._next_line + consumed, exc)) from None
             if source.exhausted and not final:
                 break  # the record goes on in the next piece: parse it again from its start
             if any(field.strip() for field in fields):
@@ -137,6 +136,15 @@ class RecordReader:
         self._next_line += consumed
         self._check_size(sum(len(line) for line in self._carry))
         return records
+
+
+def _unreadable(line: int, exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return (
+            f"Line {line} has a value longer than 128 KB: a quote (\") there is probably never "
+            "closed. Check the quotes on that line."
+        )
+    return f"Line {line} can't be read as CSV ({exc})."
 
 
 def detect_delimiter(sample: str) -> str:
