@@ -6,6 +6,7 @@ import logging
 
 from app.domain.accounts import services
 from app.domain.accounts.tables import Organisation
+from app.domain.contacts.demo import seed_demo_contacts
 
 logger = logging.getLogger(__name__)
 
@@ -20,12 +21,13 @@ async def seed_demo() -> int:
     """Create the demo organisation, its owner and a support login, unless they exist."""
     if await Organisation.exists().where(Organisation.name == DEMO_ORGANISATION):
         return 0
-    await services.signup(
+    user, organisation = await services.signup(
         organisation_name=DEMO_ORGANISATION,
         email=DEMO_EMAIL,
         password=DEMO_PASSWORD,
         name="Dana Demo",
     )
+    await seed_demo_contacts(await services.principal_for_user(user.id, organisation.id))
     if await services.find_user(STAFF_EMAIL) is None:
         await services.create_user(email=STAFF_EMAIL, password=STAFF_PASSWORD, staff=True)
     logger.info("seeded the demo organisation", extra={"organisation": DEMO_ORGANISATION})
