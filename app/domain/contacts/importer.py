@@ -168,17 +168,22 @@ def _principal(row: dict[str, Any]) -> Principal:
 
 
 async def _begin(import_id: int) -> dict[str, Any] | None:
-    row = (
-        await ContactImport.select()
+    """queued → running in one statement, so a job delivered twice runs the import once."""
+    claimed = (
+        await ContactImport.update(
+            {ContactImport.status: ImportStatus.running, ContactImport.started_at: utcnow()}
+        )
         .where((ContactImport.id == import_id) & (ContactImport.status == ImportStatus.queued))
+        .returning(ContactImport.id)
+    )
+    if not claimed:
+        return None
+    return (
+        await ContactImport.select()
+        .where(ContactImport.id == import_id)
         .output(load_json=True)
         .first()
     )
-    if row is not None:
-        await ContactImport.update(
-            {ContactImport.status: ImportStatus.running, ContactImport.started_at: utcnow()}
-        ).where(ContactImport.id == import_id)
-    return row
 
 
 async def _complete(row: dict[str, Any], principal: Principal, counts: ImportCounts) -> None:

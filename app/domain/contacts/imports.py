@@ -285,9 +285,16 @@ async def start(principal: Principal, import_id: int) -> None:
             ContactImportChunk.contact_import == import_id
         ):
             raise Conflict("Uploads are kept for 7 days and this one has expired: upload it again.")
-        await ContactImport.update(
-            {ContactImport.status: ImportStatus.queued, ContactImport.error: ""}
-        ).where(ContactImport.id == import_id)
+        # Conditional on the status just read: of two clicks at once, one queues the job.
+        queued = (
+            await ContactImport.update(
+                {ContactImport.status: ImportStatus.queued, ContactImport.error: ""}
+            )
+            .where((ContactImport.id == import_id) & (ContactImport.status == row["status"]))
+            .returning(ContactImport.id)
+        )
+        if not queued:
+            raise Conflict("This import has already started.")
     await _enqueue(import_id, key)
 
 

@@ -3,6 +3,9 @@ and a failure midway that leaves nothing behind."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from app.db import utcnow
 from app.domain.contacts import importer, imports
 from app.domain.contacts.tables import Contact, ContactImport, ContactImportRejection
 from tests.factories import log_in, make_organisation, post_form, soup
@@ -242,3 +245,37 @@ async def test_an_import_whose_worker_vanished_reports_failure_and_offers_a_retr
     retry = await post_form(client, f"/contacts/import/{import_id}/start")
     assert retry.status_code == 302
     assert (await finished(import_id))["created_count"] == 1
+
+
+async def test_uploads_nobody_imported_for_a_week_are_dropped_and_say_so(client):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    import_id = import_id_from(await upload_csv(client, "Email\na@northwind.co\n"))
+    await ContactImport.update(
+        {ContactImport.updated_at: utcnow() - timedelta(days=8)}, use_auto_update=False
+    ).where(ContactImport.id == import_id)
+
+    assert await imports.purge_stale_uploads() == 1
+
+    response = await post_form(client, f"/contacts/import/{import_id}/start")
+    assert response.status_code == 409
+    assert "expired" in response.text
+    assert await Contact.count() == 0
+
+
+async def test_a_job_delivered_twice_imports_once(client):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    _, row = await _import(client, "Email\na@northwind.co\n")
+    await ContactImport.update({ContactImport.status: "completed"}).where(
+        ContactImport.id == row["id"]
+    )
+
+    again = await importer.run_import(row["id"], on_progress=_ignore)
+
+    assert again == {"import_id": row["id"], "skipped": "not queued"}
+    assert await Contact.count() == 1
+
+
+async def _ignore(counts) -> None:
+    return None
