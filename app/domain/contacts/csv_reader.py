@@ -141,7 +141,7 @@ class RecordReader:
 def _unreadable(line: int, exc: csv.Error) -> str:
     if "field limit" in str(exc):
         return (
-            f"Line {line} has a value longer than 128 KB: a quote (\") there is probably never "
+            f'Line {line} has a value longer than 128 KB: a quote (") there is probably never '
             "closed. Check the quotes on that line."
         )
     return f"Line {line} can't be read as CSV ({exc})."
