@@ -17,6 +17,8 @@ from dataclasses import dataclass
 PIECE_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 MAX_RECORD_CHARS = 4 * 1024 * 1024
+MAX_COLUMNS = 300
+MAX_COLUMN_NAME = 200
 SNIFF_CHARS = 64 * 1024
 
 NOT_UTF8 = (
@@ -178,7 +180,15 @@ class CsvShape:
 
 
 def column_names(header: list[str]) -> list[str]:
-    return [name.strip() or f"Column {number}" for number, name in enumerate(header, start=1)]
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileProblem(
+            f"The header line has {len(header)} columns; an import takes at most {MAX_COLUMNS}. "
+            "Is it really the header, and is the file separated by commas, semicolons or tabs?"
+        )
+    return [
+        name.strip()[:MAX_COLUMN_NAME] or f"Column {number}"
+        for number, name in enumerate(header, start=1)
+    ]
 
 
 def _records(read: Callable[[], bytes], encoding: str, delimiter: str) -> Iterator[Record]:

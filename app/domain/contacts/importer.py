@@ -3,6 +3,7 @@ are in import_plan.py, shared with the preview)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -230,6 +231,9 @@ async def run_import(import_id: int, *, on_progress: ProgressCallback) -> dict[s
     except CsvFileProblem as exc:
         await imports.fail(import_id, f"{exc.message} Nothing was imported.")
         return {"import_id": import_id, "status": "failed"}
+    except asyncio.CancelledError:  # its time limit, or the worker shutting down
+        await asyncio.shield(imports.fail(import_id, imports.STOPPED))
+        raise
     except Exception:
         logger.exception("contact import failed", extra={"import_id": import_id})
         await imports.fail(

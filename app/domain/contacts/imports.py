@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import PureWindowsPath
 from typing import Any, BinaryIO
 
 import anyio
@@ -108,7 +109,8 @@ async def _store(
     async with transaction():
         contact_import = ContactImport(
             organisation=principal.organisation_id,
-            filename=(upload.filename or "upload.csv")[:255],
+            # Some browsers send the whole path; the name is what people recognise.
+            filename=(PureWindowsPath(upload.filename).name or "upload.csv")[:255],
             size_bytes=size,
             encoding=shape.encoding,
             delimiter=shape.delimiter,

@@ -3,7 +3,10 @@ and a failure midway that leaves nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+
+import pytest
 
 from app.db import utcnow
 from app.domain.contacts import importer, imports
@@ -279,3 +282,30 @@ async def test_a_job_delivered_twice_imports_once(client):
 
 async def _ignore(counts) -> None:
     return None
+
+
+async def test_an_import_stopped_by_its_time_limit_is_failed_and_rolled_back(client, monkeypatch):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    import_id = import_id_from(await upload_csv(client, "Email\na@northwind.co\nb@northwind.co\n"))
+    await ContactImport.update({ContactImport.status: "queued"}).where(
+        ContactImport.id == import_id
+    )
+    monkeypatch.setattr(importer, "BATCH_ROWS", 1)
+    original = importer.ContactUpserter.apply
+    calls = []
+
+    async def cancelled_on_second_batch(self, batch):
+        calls.append(batch)
+        if len(calls) == 2:
+            raise asyncio.CancelledError
+        await original(self, batch)
+
+    monkeypatch.setattr(importer.ContactUpserter, "apply", cancelled_on_second_batch)
+
+    with pytest.raises(asyncio.CancelledError):
+        await importer.run_import(import_id, on_progress=_ignore)
+
+    row = await ContactImport.objects().get(ContactImport.id == import_id)
+    assert (row.status, row.error) == ("failed", imports.STOPPED)
+    assert await Contact.count() == 0

@@ -104,3 +104,10 @@ def test_analysis_counts_rows_below_the_header():
     shape = analyse(io.BytesIO(b"Email,\n\na@x.co,1\nb@x.co,2\n").read)
 
     assert (shape.header, shape.rows, shape.delimiter) == (["Email", "Column 2"], 2, ",")
+
+
+def test_a_header_with_hundreds_of_columns_is_refused():
+    header = ",".join(f"c{n}" for n in range(301))
+
+    with pytest.raises(CsvFileProblem, match="at most 300"):
+        analyse(io.BytesIO(f"{header}\n{header}\n".encode()).read)
