@@ -18,7 +18,6 @@ from app.domain.contacts.csv_reader import CsvFileProblem, Record
 from app.domain.contacts.fields import name_keys
 from app.domain.contacts.import_plan import Decision, KeyTracker, decide, new_contact
 from app.domain.contacts.tables import (
-    Contact,
     ContactImport,
     ContactImportChunk,
     ContactImportRejection,
@@ -116,9 +115,7 @@ class ContactUpserter:
                 **changes,
                 **name_keys(target["first_name"], target["last_name"], target["email"]),
             }
-        await Contact.update(changes).where(
-            (Contact.id == target["id"]) & (Contact.organisation == self.principal.organisation_id)
-        )
+        await services.update_one(self.principal, target["id"], changes)
 
 
 class _Statistics:
