@@ -115,3 +115,41 @@ async def test_import_a_csv_file_and_watch_it_finish(page, live_server, monkeypa
     await expect(page.locator("#contact-rows .contact-name")).to_have_text(
         ["Kathleen Booth", "Grace Hopper", "Alan Turing"]
     )
+
+
+async def test_the_contacts_pages_fit_a_360px_screen(browser, live_server, db):
+    from tests.integration.contacts.helpers import make_contact
+
+    owner = await make_organisation("A Rather Long Organisation Name Incorporated")
+    contact = await make_contact(
+        owner,
+        email="a.very.long.address.for.testing.wrapping@an-unusually-long-domain-name.co",
+        first_name="Maximiliana",
+        last_name="Featherstonehaugh-Worthington",
+        department="Research and Development",
+        attributes={"A rather long attribute name": "and an equally long value to go with it"},
+    )
+    context = await browser.new_context(viewport={"width": 360, "height": 740})
+    page = await context.new_page()
+    await page.goto(f"{live_server}/login")
+    await page.get_by_label("Email").fill(owner.email)
+    await page.get_by_label("Password").fill(owner.password)
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(f"{live_server}/")
+    await page.goto(f"{live_server}/contacts/import")
+    await page.get_by_label("CSV file", exact=True).set_input_files(
+        {"name": "wide.csv", "mimeType": "text/csv", "buffer": CSV.encode()}
+    )
+    await page.get_by_role("button", name="Upload and choose columns").click()
+    await page.wait_for_selector("#import-mapping")
+    mapping = page.url
+    paths = ["/contacts", "/contacts/new", f"/contacts/{contact['id']}", "/contacts/import"]
+
+    for url in [f"{live_server}{path}" for path in paths] + [mapping]:
+        await page.goto(url)
+        await page.wait_for_load_state("networkidle")
+        overflow = await page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, url
+    await context.close()
