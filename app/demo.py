@@ -14,6 +14,7 @@ from app.domain.accounts.principal import Principal
 from app.domain.accounts.tables import Organisation
 from app.domain.campaigns.demo import seed_demo_campaigns
 from app.domain.connections import services as connections
+from app.domain.contacts.demo import seed_demo_contacts
 from app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -58,5 +59,6 @@ async def seed_demo() -> None:
     # Only ever the offline sandbox: the demo key means nothing to the real Mailchimp.
     if get_settings().app.sandbox and await connections.current(principal) is None:
         await connections.connect_api_key(principal, api_key=_sandbox_api_key())
+    await seed_demo_contacts(principal)
     await seed_demo_campaigns(principal)
     logger.info("demo organisation ready", extra={"organisation": DEMO_ORGANISATION})

@@ -205,8 +205,9 @@ class ContactImportApi(Controller):
 
     @get("/imports/{import_id:int}", name="api.contacts.imports.get")
     async def get_import(self, principal: Principal, import_id: int) -> ImportOut:
-        """Status (queued, running, completed, failed), progress, counts and the first
-        rejected rows (more at `…/rejected`)."""
+        """Status (queued, running, completed, failed; "uploaded" while a file uploaded in
+        the app waits for its columns), progress, counts and the first rejected rows (more at
+        `…/rejected`)."""
         report = await imports.report(principal, import_id)
         rejected = await import_rows.rejections(principal, import_id, limit=100)
         return _import_out(report, rejected)

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 PIECE_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t")
 MAX_RECORD_CHARS = 4 * 1024 * 1024
+MAX_COLUMNS = 300
+MAX_COLUMN_NAME = 200
 SNIFF_CHARS = 64 * 1024
 
 NOT_UTF8 = (
@@ -126,8 +128,7 @@ class RecordReader:
             except StopIteration:
                 break
             except csv.Error as exc:
-                line = self._next_line + source.position - 1
-                raise CsvFileProblem(f"Line {line} can't be read as CSV ({exc}).") from None
+                raise CsvFileProblem(_unreadable(self._next_line + consumed, exc)) from None
             if source.exhausted and not final:
                 break  # the record goes on in the next piece: parse it again from its start
             if any(field.strip() for field in fields):
@@ -137,6 +138,15 @@ class RecordReader:
         self._next_line += consumed
         self._check_size(sum(len(line) for line in self._carry))
         return records
+
+
+def _unreadable(line: int, exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return (
+            f'Line {line} has a value longer than 128 KB: a quote (") there is probably never '
+            "closed. Check the quotes on that line."
+        )
+    return f"Line {line} can't be read as CSV ({exc})."
 
 
 def detect_delimiter(sample: str) -> str:
@@ -170,7 +180,15 @@ class CsvShape:
 
 
 def column_names(header: list[str]) -> list[str]:
-    return [name.strip() or f"Column {number}" for number, name in enumerate(header, start=1)]
+    if len(header) > MAX_COLUMNS:
+        raise CsvFileProblem(
+            f"The header line has {len(header)} columns; an import takes at most {MAX_COLUMNS}. "
+            "Is it really the header, and is the file separated by commas, semicolons or tabs?"
+        )
+    return [
+        name.strip()[:MAX_COLUMN_NAME] or f"Column {number}"
+        for number, name in enumerate(header, start=1)
+    ]
 
 
 def _records(read: Callable[[], bytes], encoding: str, delimiter: str) -> Iterator[Record]:

@@ -3,6 +3,7 @@ are in import_plan.py, shared with the preview)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
@@ -17,7 +18,6 @@ from app.domain.contacts.csv_reader import CsvFileProblem, Record
 from app.domain.contacts.fields import name_keys
 from app.domain.contacts.import_plan import Decision, KeyTracker, decide, new_contact
 from app.domain.contacts.tables import (
-    Contact,
     ContactImport,
     ContactImportChunk,
     ContactImportRejection,
@@ -115,9 +115,7 @@ class ContactUpserter:
                 **changes,
                 **name_keys(target["first_name"], target["last_name"], target["email"]),
             }
-        await Contact.update(changes).where(
-            (Contact.id == target["id"]) & (Contact.organisation == self.principal.organisation_id)
-        )
+        await services.update_one(self.principal, target["id"], changes)
 
 
 class _Statistics:
@@ -168,17 +166,22 @@ def _principal(row: dict[str, Any]) -> Principal:
 
 
 async def _begin(import_id: int) -> dict[str, Any] | None:
-    row = (
-        await ContactImport.select()
+    """queued → running in one statement, so a job delivered twice runs the import once."""
+    claimed = (
+        await ContactImport.update(
+            {ContactImport.status: ImportStatus.running, ContactImport.started_at: utcnow()}
+        )
         .where((ContactImport.id == import_id) & (ContactImport.status == ImportStatus.queued))
+        .returning(ContactImport.id)
+    )
+    if not claimed:
+        return None
+    return (
+        await ContactImport.select()
+        .where(ContactImport.id == import_id)
         .output(load_json=True)
         .first()
     )
-    if row is not None:
-        await ContactImport.update(
-            {ContactImport.status: ImportStatus.running, ContactImport.started_at: utcnow()}
-        ).where(ContactImport.id == import_id)
-    return row
 
 
 async def _complete(row: dict[str, Any], principal: Principal, counts: ImportCounts) -> None:
@@ -225,6 +228,9 @@ async def run_import(import_id: int, *, on_progress: ProgressCallback) -> dict[s
     except CsvFileProblem as exc:
         await imports.fail(import_id, f"{exc.message} Nothing was imported.")
         return {"import_id": import_id, "status": "failed"}
+    except asyncio.CancelledError:  # its time limit, or the worker shutting down
+        await asyncio.shield(imports.fail(import_id, imports.STOPPED))
+        raise
     except Exception:
         logger.exception("contact import failed", extra={"import_id": import_id})
         await imports.fail(

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import PureWindowsPath
 from typing import Any, BinaryIO
 
 import anyio
@@ -108,7 +109,8 @@ async def _store(
     async with transaction():
         contact_import = ContactImport(
             organisation=principal.organisation_id,
-            filename=(upload.filename or "upload.csv")[:255],
+            # Some browsers send the whole path; the name is what people recognise.
+            filename=(PureWindowsPath(upload.filename).name or "upload.csv")[:255],
             size_bytes=size,
             encoding=shape.encoding,
             delimiter=shape.delimiter,
@@ -285,9 +287,16 @@ async def start(principal: Principal, import_id: int) -> None:
             ContactImportChunk.contact_import == import_id
         ):
             raise Conflict("Uploads are kept for 7 days and this one has expired: upload it again.")
-        await ContactImport.update(
-            {ContactImport.status: ImportStatus.queued, ContactImport.error: ""}
-        ).where(ContactImport.id == import_id)
+        # Conditional on the status just read: of two clicks at once, one queues the job.
+        queued = (
+            await ContactImport.update(
+                {ContactImport.status: ImportStatus.queued, ContactImport.error: ""}
+            )
+            .where((ContactImport.id == import_id) & (ContactImport.status == row["status"]))
+            .returning(ContactImport.id)
+        )
+        if not queued:
+            raise Conflict("This import has already started.")
     await _enqueue(import_id, key)
 
 

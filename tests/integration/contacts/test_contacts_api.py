@@ -148,3 +148,13 @@ async def test_a_malformed_body_is_a_400_never_a_500(api, body):
 async def test_bad_paging_parameters_are_400(api):
     assert (await api.get("/api/v1/contacts", params={"cursor": "###"})).status_code == 400
     assert (await api.get("/api/v1/contacts", params={"limit": "many"})).status_code == 400
+
+
+async def test_the_contacts_api_is_described_in_the_openapi_schema(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+
+    paths = schema["paths"]
+    assert set(paths["/api/v1/contacts"]) == {"get", "post"}
+    assert set(paths["/api/v1/contacts/{contact_id}"]) == {"get", "patch", "delete"}
+    assert "post" in paths["/api/v1/contacts/import"]
+    assert "get" in paths["/api/v1/contacts/imports/{import_id}"]

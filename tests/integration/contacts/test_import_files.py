@@ -6,6 +6,7 @@ import codecs
 
 import pytest
 
+from app.domain.contacts import imports
 from app.domain.contacts.tables import Contact, ContactImport, ContactImportChunk
 from tests.factories import log_in, make_organisation, post_form, soup
 from tests.integration.contacts.helpers import (
@@ -141,3 +142,30 @@ async def test_a_large_file_with_records_across_chunk_boundaries_imports_every_r
     assert row["created_count"] == 1500
     assert row["rejected_count"] == 0
     assert await Contact.count() == 1500
+
+
+async def test_a_file_over_the_limit_lands_back_on_the_form_with_an_inline_error(client):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    content = b"Email\n" + b"someone@northwind.co\n" * (imports.MAX_UPLOAD_REQUEST_BYTES // 21 + 10)
+
+    response = await upload_csv(client, content)
+
+    assert response.status_code == 303
+    page = soup(await client.get(response.headers["location"]))
+    assert page.select_one("#field-file")["aria-invalid"] == "true"
+    assert "larger than 50 MB" in page.select_one("#error-file").get_text()
+    assert await ContactImport.count() == 0
+
+
+async def test_a_file_just_over_50_mb_is_refused_inline_too(client):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    content = b"Email\n" + b"someone@northwind.co\n" * (imports.MAX_UPLOAD_BYTES // 21 + 10)
+    assert imports.MAX_UPLOAD_BYTES < len(content) < imports.MAX_UPLOAD_REQUEST_BYTES
+
+    response = await upload_csv(client, content)
+
+    assert response.status_code == 413
+    assert "larger than 50 MB" in soup(response).select_one("#error-file").get_text()
+    assert await ContactImportChunk.count() == 0

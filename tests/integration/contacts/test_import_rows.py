@@ -3,6 +3,12 @@ and a failure midway that leaves nothing behind."""
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from app.db import utcnow
 from app.domain.contacts import importer, imports
 from app.domain.contacts.tables import Contact, ContactImport, ContactImportRejection
 from tests.factories import log_in, make_organisation, post_form, soup
@@ -242,3 +248,64 @@ async def test_an_import_whose_worker_vanished_reports_failure_and_offers_a_retr
     retry = await post_form(client, f"/contacts/import/{import_id}/start")
     assert retry.status_code == 302
     assert (await finished(import_id))["created_count"] == 1
+
+
+async def test_uploads_nobody_imported_for_a_week_are_dropped_and_say_so(client):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    import_id = import_id_from(await upload_csv(client, "Email\na@northwind.co\n"))
+    await ContactImport.update(
+        {ContactImport.updated_at: utcnow() - timedelta(days=8)}, use_auto_update=False
+    ).where(ContactImport.id == import_id)
+
+    assert await imports.purge_stale_uploads() == 1
+
+    response = await post_form(client, f"/contacts/import/{import_id}/start")
+    assert response.status_code == 409
+    assert "expired" in response.text
+    assert await Contact.count() == 0
+
+
+async def test_a_job_delivered_twice_imports_once(client):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    _, row = await _import(client, "Email\na@northwind.co\n")
+    await ContactImport.update({ContactImport.status: "completed"}).where(
+        ContactImport.id == row["id"]
+    )
+
+    again = await importer.run_import(row["id"], on_progress=_ignore)
+
+    assert again == {"import_id": row["id"], "skipped": "not queued"}
+    assert await Contact.count() == 1
+
+
+async def _ignore(counts) -> None:
+    return None
+
+
+async def test_an_import_stopped_by_its_time_limit_is_failed_and_rolled_back(client, monkeypatch):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    import_id = import_id_from(await upload_csv(client, "Email\na@northwind.co\nb@northwind.co\n"))
+    await ContactImport.update({ContactImport.status: "queued"}).where(
+        ContactImport.id == import_id
+    )
+    monkeypatch.setattr(importer, "BATCH_ROWS", 1)
+    original = importer.ContactUpserter.apply
+    calls = []
+
+    async def cancelled_on_second_batch(self, batch):
+        calls.append(batch)
+        if len(calls) == 2:
+            raise asyncio.CancelledError
+        await original(self, batch)
+
+    monkeypatch.setattr(importer.ContactUpserter, "apply", cancelled_on_second_batch)
+
+    with pytest.raises(asyncio.CancelledError):
+        await importer.run_import(import_id, on_progress=_ignore)
+
+    row = await ContactImport.objects().get(ContactImport.id == import_id)
+    assert (row.status, row.error) == ("failed", imports.STOPPED)
+    assert await Contact.count() == 0
