@@ -15,6 +15,7 @@ from app.domain.accounts.tables import Organisation
 from app.domain.campaigns.demo import seed_demo_campaigns
 from app.domain.connections import services as connections
 from app.domain.contacts.demo import seed_demo_contacts
+from app.domain.segments.demo import seed_demo_segments
 from app.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -60,5 +61,7 @@ async def seed_demo() -> None:
     if get_settings().app.sandbox and await connections.current(principal) is None:
         await connections.connect_api_key(principal, api_key=_sandbox_api_key())
     await seed_demo_contacts(principal)
+    if await connections.current(principal) is not None:
+        await seed_demo_segments(principal)
     await seed_demo_campaigns(principal)
     logger.info("demo organisation ready", extra={"organisation": DEMO_ORGANISATION})

@@ -75,3 +75,22 @@ def audience(account, list_id: str = AUDIENCE) -> dict[str, Any]:
 
 def writes(sandbox: Sandbox, key: str) -> dict[str, int]:
     return {w["email_address"]: w["created"] + w["updated"] for w in sandbox.write_counts(key)}
+
+
+async def sync_run_of(client, segment_id: int, mode: str = "incremental") -> SyncRun:
+    """Press a segment's sync button as a signed-in person would, and wait for the run."""
+    from tests.factories import post_form
+
+    response = await post_form(client, f"/segments/{segment_id}/sync", {"mode": mode})
+    assert response.status_code == 302, response.text
+
+    async def finished():
+        run = (
+            await SyncRun.objects()
+            .where(SyncRun.segment == segment_id)
+            .order_by(SyncRun.id, ascending=False)
+            .first()
+        )
+        return run if run and run.status in ("completed", "failed") else None
+
+    return await wait_until(finished, timeout=60)

@@ -48,3 +48,24 @@ async def test_the_demo_seed_logs_in_and_shows_the_connected_sandbox_account(cli
     page = soup(await client.get(f"/campaigns/{recap.id}"))
     assert page.select_one("#stat-open-rate .value").get_text(strip=True) == "100.0 %"
     assert len(page.select("#campaign-chart .chart-series.series-open polyline")) == 1
+
+
+async def test_the_demo_has_500_contacts_and_two_segments_ready_to_sync(client, sandbox):
+    from app.domain.contacts.tables import Contact
+    from app.domain.segments.tables import Segment
+    from tests.integration.segments.sync_helpers import sync_run_of
+
+    document = json.loads(DEMO_SEED.read_text())
+    apply_seed(sandbox.state, {"accounts": document["accounts"]})
+    await seed_demo()
+
+    assert 450 <= await Contact.count() <= 550
+    segments = await Segment.objects().order_by(Segment.name)
+    assert [s.name for s in segments] == ["Active employees", "Active vendors"]
+    assert all(s.status == "pending" for s in segments)
+
+    await post_form(client, "/login", {"email": DEMO_EMAIL, "password": DEMO_PASSWORD})
+    run = await sync_run_of(client, segments[0].id)
+    assert run.status == "completed", run.error
+    assert run.invalid == 0
+    assert run.created > 300
