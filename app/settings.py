@@ -104,6 +104,9 @@ class WorkerSettings:
     concurrency: int
     in_process: bool
     """Run the SAQ worker inside the web process (the embedded default)."""
+    queue_name: str = "listbridge"
+    sweep_seconds: int = 30
+    """How often a worker looks for jobs whose worker died (and retries them)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +189,8 @@ def load_settings() -> Settings:
         worker=WorkerSettings(
             concurrency=_int("LISTBRIDGE_WORKER_CONCURRENCY", 10),
             in_process=_flag("LISTBRIDGE_WORKER_IN_PROCESS", not _env("REDIS_URL")),
+            queue_name=_env("LISTBRIDGE_QUEUE", "listbridge"),
+            sweep_seconds=_int("LISTBRIDGE_WORKER_SWEEP_SECONDS", 30),
         ),
     )
 

@@ -27,11 +27,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-QUEUE_NAME = "listbridge"
 
+def create_queue(redis_url: str, name: str | None = None) -> Queue:
+    from app.settings import get_settings
 
-def create_queue(redis_url: str) -> Queue:
-    return Queue.from_url(redis_url, name=QUEUE_NAME)
+    return Queue.from_url(redis_url, name=name or get_settings().worker.queue_name)
 
 
 def create_worker(settings: Settings, job_queue: Queue, *, in_process: bool) -> Worker:
@@ -40,7 +40,7 @@ def create_worker(settings: Settings, job_queue: Queue, *, in_process: bool) -> 
         ctx["redis"] = shared_client()
         ctx["settings"] = settings
         queue.bind(job_queue)
-        logger.info("worker ready", extra={"queue": QUEUE_NAME, "in_process": in_process})
+        logger.info("worker ready", extra={"queue": job_queue.name, "in_process": in_process})
 
     async def shutdown(ctx: Context) -> None:
         if not in_process:  # in-process, the web app owns the database pool and Redis client
@@ -55,7 +55,7 @@ def create_worker(settings: Settings, job_queue: Queue, *, in_process: bool) -> 
         startup=startup,
         shutdown=shutdown,
         # The sweep notices jobs whose worker died and retries them (if retries remain).
-        timers={"sweep": 30},
+        timers={"sweep": settings.worker.sweep_seconds},
         # Idle upkeep loops only notice shutdown when their sleep ends, so stop() always waits
         # the whole grace period: short in-process (a web restart), longer for a worker fleet.
         shutdown_grace_period_s=2 if in_process else 10,
