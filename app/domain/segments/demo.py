@@ -4,6 +4,7 @@ is for watching the first sync happen)."""
 from __future__ import annotations
 
 from app.domain.accounts.principal import Principal
+from app.domain.connections import audiences
 from app.domain.segments import services
 from app.domain.segments.services import SegmentInput
 from app.domain.segments.tables import Segment
@@ -15,6 +16,9 @@ VENDORS_AUDIENCE = "a3f5d8e210"
 async def seed_demo_segments(principal: Principal) -> None:
     if await Segment.exists().where(Segment.organisation == principal.organisation_id):
         return
+    present = {audience.id for audience in await audiences.audiences(principal)}
+    if not {EMPLOYEES_AUDIENCE, VENDORS_AUDIENCE} <= present:
+        return  # not the sandbox's demo account: nothing to map the segments onto
     await services.create(
         principal,
         SegmentInput(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -23,9 +24,21 @@ async def segment_sync(ctx: dict[str, Any], *, run_id: int) -> dict[str, Any]:
     async def heartbeat() -> None:
         await job.update()
 
-    summary = await sync.execute(
-        run_id, heartbeat=heartbeat, final_attempt=job.attempts >= job.retries
-    )
+    async def keep_alive() -> None:
+        # A live worker says so every third of the heartbeat, even while one Mailchimp call is
+        # slow; only a dead worker falls silent long enough to have its run retried.
+        while True:
+            await asyncio.sleep(max(job.heartbeat / 3, 0.2))
+            await heartbeat()
+
+    ticker = asyncio.create_task(keep_alive()) if job.heartbeat else None
+    try:
+        summary = await sync.execute(
+            run_id, heartbeat=heartbeat, final_attempt=job.attempts >= job.retries
+        )
+    finally:
+        if ticker is not None:
+            ticker.cancel()
     # SAQ keeps the result as JSON: plain values only.
     return {key: value for key, value in summary.items() if isinstance(value, int | str | bool)}
 

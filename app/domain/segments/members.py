@@ -60,15 +60,29 @@ async def _upsert(rows: Sequence[dict[str, Any]], update: Sequence[str]) -> None
     )
 
 
+REFRESH_FIELDS = (
+    "members.id,members.email_address,members.status,members.last_changed,members.tags,total_items"
+)
+
+
 async def refresh(
-    segment: Segment, client: MailchimpClient, *, heartbeat: Callable[[], Awaitable[Any]]
+    segment: Segment,
+    client: MailchimpClient,
+    *,
+    heartbeat: Callable[[], Awaitable[Any]],
+    everything: bool = False,
 ) -> int:
-    """Bring our copy of the audience up to date with Mailchimp; returns members read."""
-    since = segment.members_refreshed_at
+    """Bring our copy of the audience up to date with Mailchimp; returns members read.
+
+    Normally only what changed since the last refresh; `everything` reads the whole audience
+    (the daily run does, to catch anything a missed webhook or a clock skew left behind)."""
+    since = None if everything else segment.members_refreshed_at
     newest = since
     read = 0
     batch: list[dict[str, Any]] = []
-    async for member in client.iter_members(segment.list_id, since_last_changed=since):
+    async for member in client.iter_members(
+        segment.list_id, since_last_changed=since, fields=REFRESH_FIELDS
+    ):
         changed = parse_time(member.last_changed)
         if changed and (newest is None or changed > newest):
             newest = changed
@@ -98,6 +112,20 @@ async def refresh(
 
 async def _write_refreshed(rows: list[dict[str, Any]]) -> None:
     await _upsert(rows, ("email", "status", "tags", "last_changed"))
+
+
+async def advance_mark(segment: Segment, written_up_to: datetime.datetime | None) -> None:
+    """After a run: our own writes need not be read back next time. Their statuses came back
+    in Mailchimp's answers; a change someone else made meanwhile arrives by webhook, and the
+    daily run re-reads the whole audience in any case. Mailchimp compares whole seconds and
+    includes the second asked for, so the mark moves past our last write's second."""
+    if written_up_to is None:
+        return
+    mark = written_up_to.replace(microsecond=0) + datetime.timedelta(seconds=1)
+    current = segment.members_refreshed_at
+    if current is None or mark > current:
+        segment.members_refreshed_at = mark
+        await segment.save([Segment.members_refreshed_at])
 
 
 async def known(organisation_id: int, list_id: str, hashes: Sequence[str]) -> dict[str, dict]:

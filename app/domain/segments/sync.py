@@ -20,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from app.db import transaction, utcnow
@@ -72,6 +73,7 @@ class Pass:
     dry_run: bool
     full: bool
     queue: list[Pending] = field(default_factory=list)
+    written_up_to: datetime | None = None  # Mailchimp's last_changed of our latest write
     rejected_before: set[int] = field(default_factory=set)
     items: list[SyncRunItem] = field(default_factory=list)
 
@@ -155,11 +157,15 @@ async def execute(run_id: int, *, heartbeat: Heartbeat, final_attempt: bool) -> 
                 run, segment, client, specs, heartbeat, run.mode == "dry_run", run.mode == "full"
             )
             await _phase(p, "reading")
-            await members.refresh(segment, client, heartbeat=heartbeat)
+            await members.refresh(
+                segment, client, heartbeat=heartbeat, everything=run.trigger == "scheduled"
+            )
             await _phase(p, "sending")
             await _send_segment(p)
             await _phase(p, "removing")
             await removal.apply(p, _item, _save_counts)
+            if not p.dry_run:
+                await members.advance_mark(segment, p.written_up_to)
     except TRANSIENT as exc:
         if not final_attempt:
             logger.warning(
@@ -368,10 +374,12 @@ async def _record_chunk(p: Pass, chunk: list[Pending], result: Any) -> None:
             words = f"{error.field}: {error.field_message or words}"
         _item(p, item.contact["id"], item.contact["email"], "rejected", outcome.value, words)
     statuses = {}
-    for answer in result.new_members:
-        statuses[answer.email_address.strip().lower()] = (answer.status or "", True)
-    for answer in result.updated_members:
-        statuses[answer.email_address.strip().lower()] = (answer.status or "", False)
+    for created, answers in ((True, result.new_members), (False, result.updated_members)):
+        for answer in answers:
+            statuses[answer.email_address.strip().lower()] = (answer.status or "", created)
+            changed = members.parse_time(answer.last_changed)
+            if changed and (p.written_up_to is None or changed > p.written_up_to):
+                p.written_up_to = changed
     accepted = []
     for item in chunk:
         if item.subscriber_hash in refused:

@@ -175,6 +175,7 @@ def account_json(sandbox: Sandbox, account: Account) -> dict[str, Any]:
             for a in account.audiences.values()
         ],
         "in_flight": account.in_flight,
+        "requests_total": account.requests_total,
     }
 
 

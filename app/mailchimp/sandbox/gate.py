@@ -83,6 +83,7 @@ class ApiGate(ASGIMiddleware):
             query=scope["query_string"].decode("latin-1"),
         )
         remember(account.request_log, entry)
+        account.requests_total += 1
         if account.in_flight >= MAX_CONNECTIONS:
             entry.status, entry.fault = 429, "concurrency"
             raise too_many_requests()

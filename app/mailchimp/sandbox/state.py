@@ -185,6 +185,7 @@ class Account:
     rng: random.Random = field(default_factory=random.Random)
     in_flight: int = 0
     request_log: list[RequestLogEntry] = field(default_factory=list)
+    requests_total: int = 0  # every request ever, while the log keeps only the latest
     write_counts: dict[tuple[str, str], WriteCount] = field(default_factory=dict)
 
     @property

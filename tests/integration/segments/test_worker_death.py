@@ -26,7 +26,8 @@ from tests.integration.segments.sync_helpers import audience, connected, make_se
 
 pytestmark = pytest.mark.slow
 
-CONTACTS = 3000
+# 12 batches of 500 with 10 in flight: two rounds, so the worker can die between them.
+CONTACTS = 6000
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen:
@@ -44,7 +45,7 @@ async def test_a_run_whose_worker_dies_is_resumed_by_another_and_nobody_is_sent_
     owner, key, account = await connected(sandbox)
     await make_contacts(owner, CONTACTS)
     segment = await make_segment(owner)
-    account.set_faults(faults_from({"latency_ms": 400}))  # slow enough to die part-way
+    account.set_faults(faults_from({"latency_ms": 1500}))  # slow enough to die part-way
     run = SyncRun(organisation=owner.organisation.id, segment=segment.id, mode="incremental")
     await run.save()
     url = redis_url(get_settings())
@@ -66,7 +67,7 @@ async def test_a_run_whose_worker_dies_is_resumed_by_another_and_nobody_is_sent_
 
         async def partly_sent():
             current = await SyncRun.objects().get(SyncRun.id == run.id)
-            return 0 < current.created < CONTACTS - 1000 and current
+            return 0 < current.created < CONTACTS and current
 
         await wait_until(partly_sent, timeout=60, interval=0.02)
         first.send_signal(signal.SIGKILL)
