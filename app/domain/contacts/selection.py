@@ -55,6 +55,15 @@ def _where(organisation_id: int, criteria: Criteria):
     return condition
 
 
+def matches(contact: dict[str, Any], criteria: Criteria) -> bool:
+    """The same rule as the queries above, for one contact already in hand."""
+    if criteria.entity_types and contact.get("entity_type") not in criteria.entity_types:
+        return False
+    return all(
+        not wanted or contact.get(name) in wanted for name, wanted in criteria.values.items()
+    )
+
+
 async def count(organisation_id: int, criteria: Criteria) -> int:
     return await Contact.count().where(_where(organisation_id, criteria))
 

@@ -193,6 +193,12 @@ class SegmentController(Controller):
             "segments/_merge_field_check.html", context={"check": check, "problem": problem}
         )
 
+    @get("/containing/{contact_id:int}", name="segments.containing")
+    async def containing(self, principal: Principal, contact_id: int) -> Template:
+        """The segments one contact falls in: a partial for the contact's page."""
+        found = await services.containing(principal, contact_id)
+        return Template("segments/_containing.html", context={"segments": found})
+
     @get("/preview", name="segments.preview")
     async def live_preview(self, request: Request, principal: Principal) -> Template:
         """The editor's live count and sample, from the form's current (unsaved) values."""

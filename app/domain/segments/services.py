@@ -265,5 +265,17 @@ async def delete(principal: Principal, segment_id: int) -> None:
         )
 
 
+async def containing(principal: Principal, contact_id: int) -> list[dict[str, Any]]:
+    """The live segments a contact currently falls in (for its page)."""
+    found = await selection.by_ids(principal.organisation_id, [contact_id])
+    if not found:
+        raise NotFound("There is no such contact.")
+    contact = found[0]
+    rows = (
+        await Segment.select().where(_live(principal)).order_by(Segment.name).output(load_json=True)
+    )
+    return [row for row in rows if selection.matches(contact, criteria_of(row))]
+
+
 def mapping_choices() -> list[tuple[str, str]]:
     return list(CONTACT_FIELDS.items())

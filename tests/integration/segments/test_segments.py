@@ -199,3 +199,22 @@ async def test_another_organisation_cannot_see_or_touch_a_segment(client, sandbo
     await log_in(client, other)
     assert (await client.get(f"/segments/{segment.id}")).status_code == 404
     assert "Private" not in (await client.get("/segments")).text
+
+
+async def test_a_contact_s_page_lists_the_segments_it_falls_in(client, sandbox):
+    owner, _, _ = await connected(sandbox)
+    seller = await make_contact(owner, department="Sales")
+    engineer = await make_contact(owner, department="Engineering")
+    await make_segment(owner, name="Sales people", filter_criteria={"department": ["Sales"]})
+    await log_in(client, owner)
+
+    page = soup(await client.get(f"/contacts/{seller['id']}"))
+    url = page.select_one("#contact-segments [hx-get]")["hx-get"]
+    seller_segments = soup(await htmx(client, "GET", url))
+    engineer_segments = soup(await htmx(client, "GET", f"/segments/containing/{engineer['id']}"))
+
+    assert [a.get_text() for a in seller_segments.select("li a")] == ["Sales people"]
+    assert "in no segment" in engineer_segments.get_text()
+    other = await make_organisation()
+    await log_in(client, other)
+    assert (await htmx(client, "GET", url)).status_code == 404
