@@ -15,8 +15,7 @@ INDEXES = [
     "CREATE INDEX inbound_events_by_source "
     "ON inbound_events (organisation, source, received_at, id)",
     # The sweep finds events whose job never ran.
-    "CREATE INDEX inbound_events_waiting ON inbound_events (received_at) "
-    "WHERE status = 'received'",
+    "CREATE INDEX inbound_events_waiting ON inbound_events (received_at) WHERE status = 'received'",
     "CREATE UNIQUE INDEX event_hooks_public_id ON event_hooks (public_id)",
     "CREATE UNIQUE INDEX event_hooks_one_live "
     "ON event_hooks (organisation) WHERE soft_deleted_at IS NULL",

@@ -107,6 +107,13 @@ async def webhook_for(principal: Principal, list_id: str) -> WebhookView | None:
     return _view(row, await audience_status.audience_names(principal.organisation_id))
 
 
+async def registrable(principal: Principal, list_id: str) -> bool:
+    """An audience we have a registration for, or one a live segment feeds."""
+    if await _live_row(principal.organisation_id, list_id) is not None:
+        return True
+    return list_id in await audience_status.targeted_audiences(principal.organisation_id)
+
+
 async def find_for_delivery(row_id: int, secret: str) -> tuple[AudienceWebhook | None, bool]:
     """The webhook a delivery is for, if its secret matches: (row, gone). Gone rows (deleted,
     or the connection was removed) are answered 410 so Mailchimp stops calling."""
@@ -248,6 +255,13 @@ async def _record(
             entity_id=row.id,
             changes={"list_id": row.list_id, "result": how if outcome else problem},
         )
+
+
+async def audience_targeted(principal: Principal, list_id: str) -> None:
+    """A segment now feeds this audience: register our webhook unless it already is."""
+    row = await _live_row(principal.organisation_id, list_id)
+    if row is None or row.status != WebhookStatus.registered:
+        await ensure_audience_webhook(principal, list_id)
 
 
 async def ensure_for_segments(principal: Principal) -> list[WebhookView]:
