@@ -54,7 +54,7 @@ async def _seed(count: int):
     user, organisation = await services.signup(
         organisation_name=f"Bench {stamp}",
         email=f"bench-{stamp}@bench-listbridge.co",
-        password="bench password 1",  # noqa: S106 - a throwaway login in a scratch database
+        password="bench password 1",
     )
     principal = await services.principal_for_user(user.id, organisation.id)
     vendors = count // 20

@@ -272,13 +272,10 @@ async def ensure_for_segments(principal: Principal) -> list[WebhookView]:
     ]
 
 
-async def touch(row_id: int) -> None:
+async def touch(row: AudienceWebhook) -> None:
     """Remember when Mailchimp last called (at most one write a minute under load)."""
     now = utcnow()
-    await AudienceWebhook.update({AudienceWebhook.last_received_at: now}).where(
-        (AudienceWebhook.id == row_id)
-        & (
-            AudienceWebhook.last_received_at.is_null()
-            | (AudienceWebhook.last_received_at < now - timedelta(minutes=1))
+    if row.last_received_at is None or now - row.last_received_at > timedelta(minutes=1):
+        await AudienceWebhook.update({AudienceWebhook.last_received_at: now}).where(
+            AudienceWebhook.id == row.id
         )
-    )

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from app.db import utcnow
+from app.db import transaction, utcnow
 from app.domain.accounts import services as accounts
 from app.domain.inbound import mailchimp_events, trigger_actions
 from app.domain.inbound.outcomes import Outcome, ProcessingFailed
 from app.domain.inbound.tables import EventSource, EventStatus, InboundEvent
+from app.domain.inbound.write_turns import write_turn
 from app.lib.audit import Actor
 from app.lib.errors import ListbridgeError
 from app.mailchimp.errors import MailchimpError
@@ -48,8 +49,26 @@ async def _finish(
             InboundEvent.outcome: outcome[:2000],
             InboundEvent.error: error[:2000],
             InboundEvent.processed_at: utcnow(),
+            InboundEvent.attempts: InboundEvent.attempts + 1,
         }
     ).where(InboundEvent.id == event_id)
+
+
+def _local(event: dict[str, Any]) -> bool:
+    """Events applied with our database alone (no Mailchimp call): one transaction each, so
+    an event's changes commit together or not at all."""
+    return event["source"] == EventSource.mailchimp and event["type"] != "campaign"
+
+
+async def _apply_and_finish(event: dict[str, Any]) -> Outcome:
+    if _local(event):
+        async with write_turn(), transaction():
+            outcome = await _apply(event)
+            await _finish(event["id"], outcome.status, outcome=outcome.text)
+        return outcome
+    outcome = await _apply(event)
+    await _finish(event["id"], outcome.status, outcome=outcome.text)
+    return outcome
 
 
 async def _apply(event: dict[str, Any]) -> Outcome:
@@ -72,16 +91,16 @@ async def process(event_id: int, *, final_attempt: bool = True) -> str:
         return "missing"
     if event["status"] in DONE:
         return event["status"]
-    await InboundEvent.update({InboundEvent.attempts: InboundEvent.attempts + 1}).where(
-        InboundEvent.id == event_id
-    )
     try:
-        outcome = await _apply(event)
+        outcome = await _apply_and_finish(event)
     except ProcessingFailed as exc:
         await _finish(event_id, EventStatus.failed, error=exc.message)
         return EventStatus.failed
     except MailchimpError as exc:
         if exc.retryable and not final_attempt:
+            await InboundEvent.update({InboundEvent.attempts: InboundEvent.attempts + 1}).where(
+                InboundEvent.id == event_id
+            )
             raise
         await _finish(event_id, EventStatus.failed, error=exc.user_message)
         return EventStatus.failed
@@ -96,5 +115,4 @@ async def process(event_id: int, *, final_attempt: bool = True) -> str:
             error="Something went wrong while applying this event; it was logged. Retry it.",
         )
         return EventStatus.failed
-    await _finish(event_id, outcome.status, outcome=outcome.text)
     return outcome.status

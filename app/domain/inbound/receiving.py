@@ -25,6 +25,7 @@ from app.domain.inbound.tables import (
     EventStatus,
     InboundEvent,
 )
+from app.domain.inbound.write_turns import write_turn
 from app.lib import queue
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ def _is_duplicate(error: Exception) -> bool:
 
 async def _store(event: InboundEvent) -> Accepted:
     try:
-        await event.save()
+        async with write_turn():
+            await event.save()
     except Exception as exc:
         if _is_duplicate(exc):
             return Accepted(event_id=None, status="duplicate")
@@ -102,7 +104,7 @@ async def accept_mailchimp(
         audience_webhook=webhook.id,
     )
     accepted = await _store(event)
-    await mailchimp_webhooks.touch(webhook.id)
+    await mailchimp_webhooks.touch(webhook)
     return accepted
 
 

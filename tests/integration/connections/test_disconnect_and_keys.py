@@ -20,7 +20,7 @@ from tests.mailchimp_factories import connect
 
 async def test_disconnect_wipes_the_secret_and_removes_our_webhooks(client, sandbox):
     owner = await make_organisation()
-    key, account = await connect(owner, sandbox)
+    _, account = await connect(owner, sandbox)
     audience = next(iter(account.audiences.values()))
     # Registered as a segment's save does: Mailchimp validates the URL with a GET first, which
     # the sandbox sends to this app in-process.
@@ -40,17 +40,6 @@ async def test_disconnect_wipes_the_secret_and_removes_our_webhooks(client, sand
     entry = await AuditLog.objects().where(AuditLog.action == "mailchimp.disconnected").first()
     assert '"removed": 1' in str(entry.changes).replace("'", '"')
     assert soup(await client.get("/settings/mailchimp")).select_one("#field-api_key") is not None
-
-
-def sandbox_client(sandbox, key):
-    import httpx
-
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sandbox.asgi_app),
-        base_url="http://sandbox/3.0",
-        auth=("listbridge", key),
-        headers={"user-agent": "tests"},
-    )
 
 
 async def test_rotate_keys_re_encrypts_every_secret_under_the_new_first_key(db, sandbox):

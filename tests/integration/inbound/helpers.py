@@ -25,7 +25,8 @@ async def synced_audience(sandbox: Sandbox, *, people: int = 2, **segment: Any):
     run = await sync(owner, made.id)
     assert run.status == "completed", run.error
     webhook = await AudienceWebhook.objects().where(AudienceWebhook.list_id == AUDIENCE).first()
-    assert webhook is not None and webhook.status == "registered", webhook and webhook.last_error
+    assert webhook is not None
+    assert webhook.status == "registered", webhook.last_error
     remember_secret(webhook.url_secret)
     return owner, key, account, contacts, made
 

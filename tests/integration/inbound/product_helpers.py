@@ -34,7 +34,12 @@ def encoded(event: dict[str, Any] | str | bytes) -> bytes:
 
 
 async def send_signed(
-    client: httpx.AsyncClient, path: str, secret: str, event: Any, *, timestamp: int | None = None,
+    client: httpx.AsyncClient,
+    path: str,
+    secret: str,
+    event: Any,
+    *,
+    timestamp: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> httpx.Response:
     body = encoded(event)
@@ -66,5 +71,9 @@ async def send_bearer(
     return await client.post(
         path,
         content=encoded(event),
-        headers={"content-type": "application/json", "authorization": f"Bearer {secret}", **headers},
+        headers={
+            "content-type": "application/json",
+            "authorization": f"Bearer {secret}",
+            **headers,
+        },
     )

@@ -20,14 +20,16 @@ from tests.integration.inbound.helpers import (
 
 
 async def _ready(sandbox):
-    owner, key, account, people, segment = await synced_audience(sandbox, people=1)
+    owner, _key, _account, people, _segment = await synced_audience(sandbox, people=1)
     webhook = await AudienceWebhook.objects().first()
     return owner, webhook, people[0]
 
 
 async def test_mailchimp_s_validation_get_is_answered(client, sandbox):
     _, webhook, _ = await _ready(sandbox)
-    response = await client.get(hook_path(webhook), headers={"user-agent": "MailChimp.com WebHook Validator"})
+    response = await client.get(
+        hook_path(webhook), headers={"user-agent": "MailChimp.com WebHook Validator"}
+    )
     assert response.status_code == 200
 
 
@@ -96,7 +98,8 @@ async def test_a_duplicate_delivery_is_stored_once_and_changes_nothing_twice(cli
     assert (first.status_code, first.json()["status"]) == (200, "received")
     assert (again.status_code, again.json()["status"]) == (200, "duplicate")
     events = await settled(sandbox, expected=1)
-    assert len(events) == 1 and events[0]["status"] == "processed"
+    assert len(events) == 1
+    assert events[0]["status"] == "processed"
 
 
 async def test_an_older_status_arriving_late_does_not_undo_a_newer_one(client, sandbox):
@@ -140,10 +143,19 @@ MALFORMED_FORMS = [
     pytest.param("text/plain", b"type=unsubscribe", 415, id="text-content-type"),
     pytest.param(None, b"\xff\xfe\x00type=unsubscribe", 400, id="invalid-utf8"),
     pytest.param(None, b"", 400, id="empty"),
-    pytest.param(None, b"fired_at=2026-01-01+00%3A00%3A00&data%5Bemail%5D=a%40b.co", 400, id="no-type"),
+    pytest.param(
+        None, b"fired_at=2026-01-01+00%3A00%3A00&data%5Bemail%5D=a%40b.co", 400, id="no-type"
+    ),
     pytest.param(None, b"type=unsubscribe&fired_at=2026-01-01+00%3A00%3A00", 400, id="no-data"),
-    pytest.param(None, b"type=unsubscribe&fired_at=yesterday&data%5Bemail%5D=a%40b.co", 400, id="bad-time"),
-    pytest.param(None, b"type=unsubscribe&fired_at=2026-01-01+00%3A00%3A00&data%5Blist_id%5D=x", 400, id="no-email"),
+    pytest.param(
+        None, b"type=unsubscribe&fired_at=yesterday&data%5Bemail%5D=a%40b.co", 400, id="bad-time"
+    ),
+    pytest.param(
+        None,
+        b"type=unsubscribe&fired_at=2026-01-01+00%3A00%3A00&data%5Blist_id%5D=x",
+        400,
+        id="no-email",
+    ),
     pytest.param(None, _nested(40).encode(), 400, id="deep-brackets"),
     pytest.param(None, b"type=subscribe&data=1&data%5Bx%5D=2", 400, id="conflicting-keys"),
     pytest.param(None, b"%%%===&&&", 400, id="not-a-form"),
@@ -155,7 +167,7 @@ MALFORMED_FORMS = [
 async def test_malformed_mailchimp_bodies_are_refused_never_a_500(
     client, sandbox, content_type, body, expected
 ):
-    _, webhook, person = await _ready(sandbox)
+    _, webhook, _person = await _ready(sandbox)
     response = await deliver(
         client,
         webhook,

@@ -11,7 +11,7 @@ from tests.integration.segments.sync_helpers import AUDIENCE
 
 
 async def test_a_subscriber_unsubscribing_in_mailchimp_unsubscribes_the_member_here(db, sandbox):
-    owner, key, _, people, _ = await synced_audience(sandbox)
+    _owner, key, _, people, _ = await synced_audience(sandbox)
     person = people[0]
     assert await member_status(person["email"]) == "subscribed"
 
@@ -36,14 +36,15 @@ async def test_an_admin_cleaning_an_address_flags_the_contact_unreachable(db, sa
 
     assert await member_status(person["email"]) == "cleaned"
     flagged = await contacts.unreachable_since(owner.principal, person["id"])
-    assert flagged is not None and "cleaned" in flagged[1]
+    assert flagged is not None
+    assert "cleaned" in flagged[1]
     assert await contacts.unreachable_since(owner.principal, people[0]["id"]) is None
     entry = await AuditLog.objects().where(AuditLog.action == "contact.unreachable").first()
     assert entry.actor_type == "webhook"
 
 
 async def test_an_email_change_in_mailchimp_changes_the_contact_s_email(db, sandbox):
-    owner, key, account, people, _ = await synced_audience(sandbox)
+    owner, key, _account, people, _ = await synced_audience(sandbox)
     person = people[0]
     new_email = "renamed.person@bluefin-foods.com"
 
@@ -58,7 +59,7 @@ async def test_an_email_change_in_mailchimp_changes_the_contact_s_email(db, sand
 
 
 async def test_resubscribing_clears_the_unreachable_flag_and_restores_the_status(db, sandbox):
-    owner, key, _, people, _ = await synced_audience(sandbox, people=1)
+    _owner, key, _, people, _ = await synced_audience(sandbox, people=1)
     person = people[0]
     await change(sandbox, key, person["email"], "unsubscribe", source="user")
     await settled(sandbox, expected=1)
@@ -93,7 +94,7 @@ async def test_a_profile_edit_updates_only_the_fields_the_segment_maps(db, sandb
 
 
 async def test_our_own_api_writes_do_not_echo_back(db, sandbox):
-    owner, key, _, people, made = await synced_audience(sandbox)
+    _owner, _key, _, _people, _made = await synced_audience(sandbox)
     # The sync wrote every member through the API: no webhook was fired for those writes.
     await settled(sandbox)
     assert await InboundEvent.count() == 0

@@ -22,7 +22,7 @@ from tests.integration.segments.sync_helpers import AUDIENCE, audience
 
 
 async def test_a_signed_product_event_tags_the_member_in_mailchimp(client, sandbox):
-    owner, key, account, people, _ = await synced_audience(sandbox, people=1)
+    owner, _key, account, people, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)
     await rule(owner, "trial_started", "tag", tags=["Trial", "Behaviour: active"])
     email = people[0]["email"]
@@ -33,12 +33,13 @@ async def test_a_signed_product_event_tags_the_member_in_mailchimp(client, sandb
     assert response.json()["status"] == "received"
     events = await settled(sandbox, expected=1)
     assert events[0]["status"] == "processed", events[0]["error"]
-    assert events[0]["source"] == "generic" and events[0]["type"] == "trial_started"
+    assert events[0]["source"] == "generic"
+    assert events[0]["type"] == "trial_started"
     assert set(audience(account)[email].tags) >= {"Trial", "Behaviour: active"}
 
 
 async def test_customerio_reporting_webhooks_are_verified_and_mapped(client, sandbox):
-    owner, key, account, people, _ = await synced_audience(sandbox, people=1)
+    owner, _key, account, people, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)
     await rule(
         owner, "unsubscribed", "unsubscribe", email_path="data.email_address", event_path="metric"
@@ -64,7 +65,7 @@ async def test_customerio_reporting_webhooks_are_verified_and_mapped(client, san
 async def test_a_customerio_webhook_action_with_a_bearer_secret_upserts_a_new_contact(
     client, sandbox
 ):
-    owner, key, account, _, _ = await synced_audience(sandbox, people=1)
+    owner, _key, account, _, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)
     await rule(
         owner,
@@ -75,7 +76,10 @@ async def test_a_customerio_webhook_action_with_a_bearer_secret_upserts_a_new_co
         event_path="what",
         fields={"first_name": "person.first", "attribute:plan": "person.plan"},
     )
-    body = {"what": "signed_up", "person": {"email": "new.user@bluefin-foods.com", "first": "Noor", "plan": "pro"}}
+    body = {
+        "what": "signed_up",
+        "person": {"email": "new.user@bluefin-foods.com", "first": "Noor", "plan": "pro"},
+    }
 
     response = await send_bearer(client, path, secret, body)
 
@@ -85,15 +89,17 @@ async def test_a_customerio_webhook_action_with_a_bearer_secret_upserts_a_new_co
     found = await contacts.find_live(
         owner.principal, email="new.user@bluefin-foods.com", external_id=None, exclude_id=None
     )
-    assert found[0]["first_name"] == "Noor" and found[0]["attributes"] == {"plan": "pro"}
+    assert found[0]["first_name"] == "Noor"
+    assert found[0]["attributes"] == {"plan": "pro"}
     assert found[0]["entity_type"] == "user"
     member = audience(account)["new.user@bluefin-foods.com"]
-    assert member.status == "subscribed" and "Signed up" in member.tags
+    assert member.status == "subscribed"
+    assert "Signed up" in member.tags
     assert member.merge_fields.get("FNAME") == "Noor"
 
 
 async def test_an_upsert_never_resubscribes_someone_who_opted_out(client, sandbox):
-    owner, key, account, people, _ = await synced_audience(sandbox, people=1)
+    owner, _key, account, people, _ = await synced_audience(sandbox, people=1)
     email = people[0]["email"]
     account.audiences[AUDIENCE].members[
         next(h for h, m in account.audiences[AUDIENCE].members.items() if m.email_address == email)
@@ -120,10 +126,8 @@ async def test_an_upsert_never_resubscribes_someone_who_opted_out(client, sandbo
     ],
     ids=["expired", "wrong-key", "cio-future", "cio-wrong-key", "wrong-bearer", "unsigned"],
 )
-async def test_bad_or_expired_signatures_are_401_and_nothing_is_processed(
-    client, sandbox, sender
-):
-    owner, key, account, people, _ = await synced_audience(sandbox, people=1)
+async def test_bad_or_expired_signatures_are_401_and_nothing_is_processed(client, sandbox, sender):
+    owner, _key, account, people, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)
     await rule(owner, "trial_started", "tag", tags=["Trial"])
     email = people[0]["email"]
@@ -144,15 +148,19 @@ async def test_an_unknown_hook_is_404(client, sandbox):
 
 
 async def test_an_event_id_makes_redelivery_idempotent(client, sandbox):
-    owner, key, account, people, _ = await synced_audience(sandbox, people=1)
+    owner, _key, _account, people, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)
     await rule(owner, "trial_started", "tag", tags=["Trial"], event_id_path="meta.id")
     event = {"event": "trial_started", "email": people[0]["email"], "meta": {"id": "evt-1"}}
 
     first = await send_signed(client, path, secret, event)
     again = await send_signed(client, path, secret, event)
-    by_header = await send_bearer(client, path, secret, {**event, "meta": {}}, **{"x-listbridge-event-id": "hdr-1"})
-    header_again = await send_bearer(client, path, secret, {**event, "meta": {}}, **{"x-listbridge-event-id": "hdr-1"})
+    by_header = await send_bearer(
+        client, path, secret, {**event, "meta": {}}, **{"x-listbridge-event-id": "hdr-1"}
+    )
+    header_again = await send_bearer(
+        client, path, secret, {**event, "meta": {}}, **{"x-listbridge-event-id": "hdr-1"}
+    )
 
     assert [r.status_code for r in (first, again, by_header, header_again)] == [202, 200, 202, 200]
     assert again.json()["status"] == "duplicate"
@@ -161,7 +169,7 @@ async def test_an_event_id_makes_redelivery_idempotent(client, sandbox):
 
 
 async def test_an_event_no_rule_matches_is_logged_as_ignored(client, sandbox):
-    owner, key, account, people, _ = await synced_audience(sandbox, people=1)
+    owner, _key, _account, _people, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)
     await rule(owner, "trial_started", "tag", tags=["Trial"])
 
@@ -178,7 +186,9 @@ async def test_tagging_someone_not_in_the_audience_fails_with_a_reason(client, s
     path, secret = await event_hook(owner)
     await rule(owner, "trial_started", "tag", tags=["Trial"])
 
-    await send_signed(client, path, secret, {"event": "trial_started", "email": "stranger@bluefin-foods.com"})
+    await send_signed(
+        client, path, secret, {"event": "trial_started", "email": "stranger@bluefin-foods.com"}
+    )
     events = await settled(sandbox, expected=1)
 
     assert events[0]["status"] == "failed"

@@ -25,7 +25,7 @@ def _on(flags: dict[str, bool]) -> set[str]:
 
 
 async def test_saving_a_segment_registers_one_webhook_with_our_settings(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     await make_segment(owner)
 
     (hook,) = _hooks(account)
@@ -33,16 +33,18 @@ async def test_saving_a_segment_registers_one_webhook_with_our_settings(db, sand
     remember_secret(row.url_secret)
     assert hook.url == mailchimp_webhooks.url_for(row)
     assert hook.url.startswith(f"{get_settings().app.base_url}/hooks/mailchimp/{row.id}/")
-    assert hook.url.rsplit("/", 1)[1] == row.url_secret and len(row.url_secret) >= 40
+    assert hook.url.rsplit("/", 1)[1] == row.url_secret
+    assert len(row.url_secret) >= 40
     assert _on(hook.events) == OUR_EVENTS
     assert _on(hook.sources) == {"user", "admin"}  # never "api": our own writes would echo
     assert (row.status, row.webhook_id, row.last_error) == ("registered", hook.id, "")
-    assert row.signing_secret and hook.signing_secret not in row.signing_secret  # encrypted
+    assert row.signing_secret
+    assert hook.signing_secret not in row.signing_secret
     remember_secret(hook.signing_secret)
 
 
 async def test_registering_again_resets_ours_and_never_adds_a_second(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     await make_segment(owner)
     (hook,) = _hooks(account)
     hook.events = {name: name == "subscribe" for name in hook.events}  # someone edited it
@@ -52,29 +54,39 @@ async def test_registering_again_resets_ours_and_never_adds_a_second(db, sandbox
     await mailchimp_webhooks.ensure_audience_webhook(owner.principal, AUDIENCE)
 
     (again,) = _hooks(account)
-    assert again.id == hook.id and view.status == "registered"
+    assert again.id == hook.id
+    assert view.status == "registered"
     assert _on(again.events) == OUR_EVENTS
     assert _on(again.sources) == {"user", "admin"}
     assert await AudienceWebhook.count().where(AudienceWebhook.soft_deleted_at.is_null()) == 1
 
 
 async def test_a_stale_copy_of_ours_is_taken_over_not_duplicated(db, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     await make_segment(owner)
     row = await AudienceWebhook.objects().first()
     # Our record of it was lost (say, a restore), but Mailchimp still calls the old URL.
     await AudienceWebhook.delete().where(AudienceWebhook.id > 0)
     await AudienceWebhook.insert(
-        AudienceWebhook(id=row.id, organisation=row.organisation, list_id=AUDIENCE,
-                        webhook_id="", url_secret=row.url_secret, soft_deleted_at=row.created_at)
+        AudienceWebhook(
+            id=row.id,
+            organisation=row.organisation,
+            list_id=AUDIENCE,
+            webhook_id="",
+            url_secret=row.url_secret,
+            soft_deleted_at=row.created_at,
+        )
     )
 
     view = await mailchimp_webhooks.ensure_audience_webhook(owner.principal, AUDIENCE)
 
     (hook,) = _hooks(account)
-    current = await AudienceWebhook.objects().where(AudienceWebhook.soft_deleted_at.is_null()).first()
+    current = (
+        await AudienceWebhook.objects().where(AudienceWebhook.soft_deleted_at.is_null()).first()
+    )
     assert view.status == "registered"
-    assert hook.url == mailchimp_webhooks.url_for(current) and current.id != row.id
+    assert hook.url == mailchimp_webhooks.url_for(current)
+    assert current.id != row.id
 
 
 async def test_another_organisation_on_the_same_account_keeps_its_own_webhook(db, sandbox):
@@ -97,7 +109,7 @@ async def test_another_organisation_on_the_same_account_keeps_its_own_webhook(db
 
 
 async def test_a_failed_registration_keeps_the_segment_and_offers_re_register(client, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     from app.domain.connections import audiences
 
     await audiences.audiences(owner.principal)  # cached, as the segment form just loaded them
@@ -107,9 +119,11 @@ async def test_a_failed_registration_keeps_the_segment_and_offers_re_register(cl
 
     segment = await make_segment(owner)
 
-    assert await Segment.count() == 1 and segment.name == "All staff"
+    assert await Segment.count() == 1
+    assert segment.name == "All staff"
     row = await AudienceWebhook.objects().first()
-    assert row.status == "failed" and "rejected" in row.last_error
+    assert row.status == "failed"
+    assert "rejected" in row.last_error
     assert _hooks(account) == []
     assert await AuditLog.count().where(AuditLog.action == "mailchimp.webhook_failed") == 1
 
@@ -130,7 +144,7 @@ async def test_a_failed_registration_keeps_the_segment_and_offers_re_register(cl
 
 
 async def test_only_audiences_a_segment_feeds_can_be_registered(client, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, _account = await connected(sandbox)
     await log_in(client, owner)
     response = await htmx(client, "POST", "/events/webhooks/b000000001/register")
     assert response.status_code == 404
@@ -138,7 +152,7 @@ async def test_only_audiences_a_segment_feeds_can_be_registered(client, sandbox)
 
 
 async def test_disconnecting_removes_the_registered_webhook(client, sandbox):
-    owner, key, account = await connected(sandbox)
+    owner, _key, account = await connected(sandbox)
     await make_segment(owner)
     assert len(_hooks(account)) == 1
     await log_in(client, owner)
@@ -147,7 +161,8 @@ async def test_disconnecting_removes_the_registered_webhook(client, sandbox):
 
     assert _hooks(account) == []
     row = await AudienceWebhook.objects().first()
-    assert row.soft_deleted_at is not None and row.signing_secret == ""
+    assert row.soft_deleted_at is not None
+    assert row.signing_secret == ""
 
 
 async def test_changing_a_segment_s_audience_registers_on_the_new_one(db, sandbox):
@@ -164,4 +179,5 @@ async def test_changing_a_segment_s_audience_registers_on_the_new_one(db, sandbo
         owner.principal, segment.id, SegmentInput(name="Staff", list_id=second, field_mapping={})
     )
 
-    assert len(_hooks(account, first)) == 1 and len(_hooks(account, second)) == 1
+    assert len(_hooks(account, first)) == 1
+    assert len(_hooks(account, second)) == 1
