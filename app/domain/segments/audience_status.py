@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from app.db import transaction, utcnow
 from app.domain.segments.tables import AudienceMember, Segment
 from app.mailchimp.paths import subscriber_hash
@@ -163,7 +165,7 @@ async def status_counts(
 ) -> dict[str, dict[str, int]]:
     """{list_id: {status: members}} for every audience we know members of."""
     query = AudienceMember.select(
-        AudienceMember.list_id, AudienceMember.status, AudienceMember.id.count().as_alias("n")
+        AudienceMember.list_id, AudienceMember.status, Count(alias="n")
     ).where(AudienceMember.organisation == organisation_id)
     if list_id is not None:
         query = query.where(AudienceMember.list_id == list_id)
