@@ -96,7 +96,9 @@ async def webhooks(principal: Principal) -> list[WebhookView]:
         .where(_live(principal.organisation_id))
         .order_by(AudienceWebhook.list_id)
     )
-    names = await audience_status.audience_names(principal.organisation_id)
+    if not rows:
+        return []
+    names = await _names(principal)
     return [_view(row, names) for row in rows]
 
 
@@ -104,7 +106,13 @@ async def webhook_for(principal: Principal, list_id: str) -> WebhookView | None:
     row = await _live_row(principal.organisation_id, list_id)
     if row is None:
         return None
-    return _view(row, await audience_status.audience_names(principal.organisation_id))
+    return _view(row, await _names(principal))
+
+
+async def _names(principal: Principal) -> dict[str, str]:
+    from app.domain.inbound.status import audience_names  # status reads our tables too
+
+    return await audience_names(principal)
 
 
 async def registrable(principal: Principal, list_id: str) -> bool:
@@ -229,7 +237,7 @@ async def ensure_audience_webhook(principal: Principal, list_id: str) -> Webhook
                 extra={"list_id": list_id, "error": type(exc).__name__},
             )
         await _record(principal, row, connection.id if connection else None, outcome, problem)
-    return _view(row, await audience_status.audience_names(principal.organisation_id))
+    return _view(row, await _names(principal))
 
 
 async def _record(

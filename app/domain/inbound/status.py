@@ -8,14 +8,17 @@ text goes through Jinja's autoescape.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from app.domain.accounts.principal import Principal
+from app.domain.connections.audiences import audiences as connected_audiences
 from app.domain.contacts import services as contacts
 from app.domain.segments import audience_status
 from app.domain.segments.audience_status import STATUSES
+from app.lib.errors import ListbridgeError
 
 STATUS_LABELS = {
     "subscribed": "Subscribed",
@@ -25,7 +28,7 @@ STATUS_LABELS = {
     "archived": "Archived",
 }
 # Chart geometry (SVG user units; the chart scales to its container).
-WIDTH, LABEL_WIDTH, VALUE_WIDTH = 480, 110, 60
+WIDTH, LABEL_WIDTH, VALUE_WIDTH = 360, 100, 50
 BAR_HEIGHT, GAP, TOP = 22, 8, 6
 
 
@@ -84,9 +87,19 @@ def _counts(raw: dict[str, int]) -> dict[str, int]:
     return {status: int(raw.get(status, 0)) for status in STATUSES}
 
 
+async def audience_names(principal: Principal) -> dict[str, str]:
+    """Audience names by list id: the connected account's (cached briefly), else the names
+    our segments recorded; an id stands in when neither knows it."""
+    names = await audience_status.audience_names(principal.organisation_id)
+    # Not connected, or Mailchimp unreachable: the page still shows, with what we know.
+    with contextlib.suppress(ListbridgeError):
+        names.update({a.id: a.name for a in await connected_audiences(principal)})
+    return names
+
+
 async def audiences(principal: Principal) -> list[AudienceStatus]:
     """Every audience we know members of (and every audience a segment feeds, even empty)."""
-    names = await audience_status.audience_names(principal.organisation_id)
+    names = await audience_names(principal)
     counts = await audience_status.status_counts(principal.organisation_id)
     list_ids = sorted(set(names) | set(counts), key=lambda i: (names.get(i, i).lower(), i))
     return [_chart(i, names.get(i, i), _counts(counts.get(i, {}))) for i in list_ids]
@@ -120,7 +133,7 @@ async def contact_audiences(principal: Principal, contact: dict[str, Any]) -> di
     rows = await audience_status.memberships(
         principal.organisation_id, contact["id"], contact["email"]
     )
-    names = await audience_status.audience_names(principal.organisation_id)
+    names = await audience_names(principal) if rows else {}
     unreachable = await contacts.unreachable_since(principal, contact["id"])
     return {
         "memberships": [
