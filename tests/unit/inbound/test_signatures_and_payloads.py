@@ -145,3 +145,13 @@ def test_json_events_and_paths():
     with pytest.raises(BadPayload):
         parse_json_event(b'{"a": "' + b"[" * 40 + b'"}' + b"x")
     assert parse_json_event(b'{"a": "' + b"[" * 40 + b'"}') == {"a": "[" * 40}
+
+
+def test_logs_never_show_a_webhook_url_secret_or_a_hook_secret():
+    from app.lib.logging import mask
+
+    line = 'GET /hooks/mailchimp/12/Zx9_secret-part HTTP/1.1" 200 Authorization lbhook_' + "a" * 40
+    masked = mask(line)
+    assert "Zx9_secret-part" not in masked
+    assert "/hooks/mailchimp/12/[redacted]" in masked
+    assert "lbhook_aaaa" not in masked
