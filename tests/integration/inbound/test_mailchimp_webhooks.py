@@ -116,3 +116,32 @@ async def test_a_contact_page_shows_its_status_per_audience(client, sandbox):
     assert item.select_one(".badge").get_text(strip=True) == "Unsubscribed"
     assert "Staff" in item.get_text()
     assert (await Contact.count()) == 1
+
+
+async def test_a_campaign_being_sent_refreshes_the_tracked_campaign(db, sandbox):
+    from app.domain.campaigns import services as campaigns
+    from app.domain.campaigns.tables import CampaignSnapshot, CampaignTracking
+    from app.mailchimp.sandbox import control
+    from tests.integration.campaigns.sandbox_campaigns import sandbox_campaign
+
+    owner, _, account, _, _ = await synced_audience(sandbox, people=2)
+    draft = sandbox_campaign(account, title="Launch news", status="save", emails_sent=0)
+    untracked = sandbox_campaign(account, title="Not followed", status="save", emails_sent=0)
+    tracked = await campaigns.track(owner.principal, campaign_id=draft.id)
+    assert tracked.status == "save"
+
+    control.send_campaign(sandbox, account, draft.id)
+    control.send_campaign(sandbox, account, untracked.id)
+    events = await settled(sandbox, expected=2)
+
+    assert [(e["type"], e["status"]) for e in events] == [
+        ("campaign", "processed"),
+        ("campaign", "ignored"),
+    ]
+    row = await CampaignTracking.objects().get(CampaignTracking.id == tracked.id)
+    assert row.status == "sent"
+    assert row.emails_sent == 2
+    webhook_snapshots = await CampaignSnapshot.count().where(
+        (CampaignSnapshot.campaign == tracked.id) & (CampaignSnapshot.trigger == "webhook")
+    )
+    assert webhook_snapshots == 1
