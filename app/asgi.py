@@ -49,8 +49,10 @@ def _sandbox_route(sandbox: Sandbox) -> ControllerRouterHandler:
 
 
 def _routes(settings: Settings, sandbox: Sandbox | None) -> list[ControllerRouterHandler]:
-    """Public pages, then every domain's pages (controllers.py `ROUTES`) behind a login, then
-    every domain's JSON API (api.py `ROUTES`) under /api/v1, behind a login or a token."""
+    """Public pages and every domain's webhook receivers (hooks.py `ROUTES`, which authenticate
+    each delivery themselves), then every domain's pages (controllers.py `ROUTES`) behind a
+    login, then every domain's JSON API (api.py `ROUTES`) under /api/v1, behind a login or a
+    token."""
     from app.admin import create_staff_admin
     from app.domain.accounts.auth import require_principal
     from app.domain.accounts.controllers import PUBLIC_ROUTES
@@ -71,7 +73,11 @@ def _routes(settings: Settings, sandbox: Sandbox | None) -> list[ControllerRoute
         ),
         healthz,
         admin,
-        Router("/", route_handlers=PUBLIC_ROUTES, include_in_schema=False),
+        Router(
+            "/",
+            route_handlers=[*PUBLIC_ROUTES, *collect("hooks.py", "ROUTES")],
+            include_in_schema=False,
+        ),
         Router(
             "/",
             route_handlers=collect("controllers.py", "ROUTES"),

@@ -15,6 +15,7 @@ from app.domain.accounts.tables import Organisation
 from app.domain.campaigns.demo import seed_demo_campaigns
 from app.domain.connections import services as connections
 from app.domain.contacts.demo import seed_demo_contacts
+from app.domain.inbound.demo import seed_demo_webhooks
 from app.domain.segments.demo import seed_demo_segments
 from app.settings import get_settings
 
@@ -64,4 +65,6 @@ async def seed_demo() -> None:
     if await connections.current(principal) is not None:
         await seed_demo_segments(principal)
     await seed_demo_campaigns(principal)
+    if get_settings().app.sandbox:
+        await seed_demo_webhooks(principal)
     logger.info("demo organisation ready", extra={"organisation": DEMO_ORGANISATION})

@@ -20,14 +20,17 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)\b(bearer|basic|oauth)\s+[A-Za-z0-9._~+/=\-]{8,}"),
     re.compile(r"\bgAAAAA[A-Za-z0-9_\-=]{20,}"),
     re.compile(r"(?i)(password|secret|token|api_key)=[^&\s]+"),
+    re.compile(r"\blbhook_[A-Za-z0-9_\-]{20,}"),  # product-event hook secrets
 ]
+# A Mailchimp webhook's URL ends in its secret (access logs print paths): keep the id, mask it.
+_HOOK_URL = re.compile(r"(/hooks/mailchimp/\d+/)[^\s/?\"']+")
 _STANDARD_ATTRS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
 def mask(text: str) -> str:
     for pattern in _SECRET_PATTERNS:
         text = pattern.sub("[redacted]", text)
-    return text
+    return _HOOK_URL.sub(r"\1[redacted]", text)
 
 
 class RedactSecrets(logging.Filter):

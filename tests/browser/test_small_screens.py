@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/settings", "/settings/tokens", "/settings/mailchimp", "/audit"]
 PAGES += ["/campaigns", "/campaigns/import"]
+PAGES += ["/events", "/settings/triggers"]
 PUBLIC_PAGES = ["/login", "/signup"]
 
 

@@ -1,4 +1,4 @@
-"""Fidelity: random histories of what people do, and after every sync Mailchimp holds what they meant.
+"""Fidelity: random histories of what people do; after each sync Mailchimp holds what they meant.
 
 Hypothesis draws a history — contacts created, edited and deleted, the segment's filter and tags
 changed, people unsubscribing or bouncing in Mailchimp, syncs (incremental or full, some through

@@ -27,6 +27,7 @@ class SnapshotTrigger(StrEnum):
     api = "api"
     scheduled = "scheduled"
     demo = "demo"
+    webhook = "webhook"  # Mailchimp said the campaign was sent or cancelled
 
 
 class CampaignTracking(Timestamped, SoftDeletable, Table, tablename="campaign_tracking"):

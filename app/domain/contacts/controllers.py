@@ -22,6 +22,7 @@ from app.domain.contacts.fields import (
 )
 from app.domain.contacts.import_pages import ImportController
 from app.domain.contacts.services import EDITABLE, ContactFilters, DuplicateContact
+from app.domain.inbound import status as inbound_status
 from app.lib.errors import InvalidInput
 from app.lib.forms import Form, read_form
 from app.lib.templating import render
@@ -118,7 +119,12 @@ class ContactController(Controller):
             principal, entity_type="contact", entity_id=contact_id
         )
         return render(
-            request, "contacts/show.html", contact=contact, history=history, labels=LABELS
+            request,
+            "contacts/show.html",
+            contact=contact,
+            history=history,
+            labels=LABELS,
+            audiences=await inbound_status.contact_audiences(principal, contact),
         )
 
     @get("/{contact_id:int}/edit", name="contacts.edit")

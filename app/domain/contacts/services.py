@@ -331,3 +331,76 @@ async def delete_contact(principal: Principal, contact_id: int) -> dict:
             changes={"email": contact["email"], "name": display_name(contact)},
         )
     return contact
+
+
+@dataclass(frozen=True, slots=True)
+class Reachability:
+    reachable: int
+    unreachable: int
+
+
+async def mark_unreachable(principal: Principal, contact_id: int, *, reason: str) -> bool:
+    """Mailchimp cleaned the contact's address: flag it (once; True when it changed)."""
+    async with transaction():
+        contact = await get_contact(principal, contact_id)
+        flagged = await Contact.select(Contact.unreachable_at).where(
+            _live(principal) & (Contact.id == contact_id)
+        )
+        if flagged and flagged[0]["unreachable_at"] is not None:
+            return False
+        await Contact.update(
+            {Contact.unreachable_at: utcnow(), Contact.unreachable_reason: reason[:200]}
+        ).where(_live(principal) & (Contact.id == contact_id))
+        await audit.record(
+            principal.actor,
+            organisation_id=principal.organisation_id,
+            action="contact.unreachable",
+            entity_type="contact",
+            entity_id=contact_id,
+            changes={"email": contact["email"], "reason": reason[:200]},
+        )
+    return True
+
+
+async def mark_reachable(principal: Principal, contact_id: int) -> bool:
+    """The address accepts mail again (it subscribed): clear the flag (True when it changed)."""
+    async with transaction():
+        await get_contact(principal, contact_id)
+        flagged = await Contact.select(Contact.unreachable_at).where(
+            _live(principal) & (Contact.id == contact_id)
+        )
+        if not flagged or flagged[0]["unreachable_at"] is None:
+            return False
+        await Contact.update({Contact.unreachable_at: None, Contact.unreachable_reason: ""}).where(
+            _live(principal) & (Contact.id == contact_id)
+        )
+        await audit.record(
+            principal.actor,
+            organisation_id=principal.organisation_id,
+            action="contact.reachable",
+            entity_type="contact",
+            entity_id=contact_id,
+            changes={},
+        )
+    return True
+
+
+async def unreachable_since(principal: Principal, contact_id: int) -> tuple[Any, str] | None:
+    """When and why the contact was flagged unreachable, or None."""
+    row = (
+        await Contact.select(Contact.unreachable_at, Contact.unreachable_reason)
+        .where(_live(principal) & (Contact.id == contact_id))
+        .first()
+    )
+    if row is None or row["unreachable_at"] is None:
+        return None
+    return row["unreachable_at"], row["unreachable_reason"]
+
+
+async def reachability(principal: Principal) -> Reachability:
+    """Live contacts whose address takes mail, and those Mailchimp cleaned."""
+    total = await Contact.count().where(_live(principal))
+    unreachable = await Contact.count().where(
+        _live(principal) & Contact.unreachable_at.is_not_null()
+    )
+    return Reachability(reachable=total - unreachable, unreachable=unreachable)

@@ -47,6 +47,9 @@ class Contact(Timestamped, SoftDeletable, Table, tablename="contacts"):
     # services: the list's order and an indexed prefix search that behave alike on both engines.
     sort_name = Varchar(length=255, default="")
     search_name = Varchar(length=255, default="")
+    # Mailchimp cleaned the address (hard bounce or abuse): mail to it is not delivered.
+    unreachable_at = Timestamptz(null=True, default=None)
+    unreachable_reason = Varchar(length=200, default="")
 
 
 class ContactImport(Timestamped, Table, tablename="contact_imports"):

@@ -1,4 +1,7 @@
-"""Inbound: the Mailchimp webhooks we registered on the organisation's audiences."""
+"""Inbound: removing the Mailchimp webhooks we registered (disconnect), rotating secrets.
+
+Registering lives in mailchimp_webhooks.py, receiving in receiving.py, the rest beside them.
+"""
 
 from __future__ import annotations
 
@@ -57,7 +60,8 @@ async def _forget(rows: list[AudienceWebhook]) -> None:
 
 
 async def rotate_secrets() -> int:
-    """`listbridge rotate-keys`: re-encrypt stored webhook signing secrets under the first key."""
+    """`listbridge rotate-keys`: re-encrypt webhook signing secrets and hook secrets."""
+    from app.domain.inbound import product_hooks
     from app.lib.crypto import secret_box
 
     box = secret_box()
@@ -66,4 +70,4 @@ async def rotate_secrets() -> int:
         for row in rows:
             row.signing_secret = box.rotate(row.signing_secret)
             await row.save([AudienceWebhook.signing_secret])
-    return len(rows)
+    return len(rows) + await product_hooks.rotate_secrets()

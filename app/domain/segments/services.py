@@ -7,6 +7,7 @@ One live segment feeds an audience, so the question "who should be in it" has on
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,8 @@ from app.domain.segments.tables import RemovalPolicy, Segment, SegmentStatus, Se
 from app.lib import audit
 from app.lib.errors import InvalidInput, NotFound
 from app.lib.pagination import Page, keyset_page
+
+logger = logging.getLogger(__name__)
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
@@ -221,6 +224,7 @@ async def create(principal: Principal, data: SegmentInput) -> Segment:
             entity_id=segment.id,
             changes=values,
         )
+    await _listen_to(principal, segment.list_id)
     return await get(principal, segment.id)
 
 
@@ -246,7 +250,21 @@ async def update(principal: Principal, segment_id: int, data: SegmentInput) -> S
             entity_id=segment.id,
             changes=changes,
         )
+    if "list_id" in changes:
+        await _listen_to(principal, segment.list_id)
     return await get(principal, segment_id)
+
+
+async def _listen_to(principal: Principal, list_id: str) -> None:
+    """Mailchimp's changes to the audience flow back through our webhook on it. A failed
+    registration is recorded on the webhook (the segment page offers Re-register); the
+    segment is saved either way."""
+    from app.domain.inbound import mailchimp_webhooks
+
+    try:
+        await mailchimp_webhooks.audience_targeted(principal, list_id)
+    except Exception:  # the segment is saved; the Events page shows the webhook's state
+        logger.exception("registering the audience webhook failed", extra={"list_id": list_id})
 
 
 async def delete(principal: Principal, segment_id: int) -> None:

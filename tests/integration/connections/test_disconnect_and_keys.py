@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet
 
 from app.domain.audit.tables import AuditLog
 from app.domain.connections.tables import MailchimpConnection
+from app.domain.inbound import mailchimp_webhooks
 from app.domain.inbound.tables import AudienceWebhook
 from app.lib.crypto import SecretBox, secret_box
 from app.settings import get_settings
@@ -19,25 +20,13 @@ from tests.mailchimp_factories import connect
 
 async def test_disconnect_wipes_the_secret_and_removes_our_webhooks(client, sandbox):
     owner = await make_organisation()
-    key, account = await connect(owner, sandbox)
+    _, account = await connect(owner, sandbox)
     audience = next(iter(account.audiences.values()))
-    # A webhook we registered earlier (registration itself belongs to the inbound domain).
-    # Mailchimp validates the URL with a GET first; the sandbox reaches this app in-process,
-    # where /healthz answers 200.
-    async with sandbox_client(sandbox, key) as mailchimp:
-        created = await mailchimp.post(
-            f"/lists/{audience.id}/webhooks",
-            json={"url": "https://listbridge.test/healthz", "events": {"subscribe": True}},
-        )
-    assert created.status_code == 200, created.text
-    row = await MailchimpConnection.objects().first()
-    await AudienceWebhook(
-        organisation=owner.organisation.id,
-        connection=row.id,
-        list_id=audience.id,
-        webhook_id=created.json()["id"],
-        url_secret="s" * 32,
-    ).save()
+    # Registered as a segment's save does: Mailchimp validates the URL with a GET first, which
+    # the sandbox sends to this app in-process.
+    registered = await mailchimp_webhooks.ensure_audience_webhook(owner.principal, audience.id)
+    assert registered.status == "registered", registered.last_error
+    assert len(audience.webhooks) == 1
     await log_in(client, owner)
 
     response = await htmx(client, "POST", "/settings/mailchimp/disconnect")
@@ -51,17 +40,6 @@ async def test_disconnect_wipes_the_secret_and_removes_our_webhooks(client, sand
     entry = await AuditLog.objects().where(AuditLog.action == "mailchimp.disconnected").first()
     assert '"removed": 1' in str(entry.changes).replace("'", '"')
     assert soup(await client.get("/settings/mailchimp")).select_one("#field-api_key") is not None
-
-
-def sandbox_client(sandbox, key):
-    import httpx
-
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=sandbox.asgi_app),
-        base_url="http://sandbox/3.0",
-        auth=("listbridge", key),
-        headers={"user-agent": "tests"},
-    )
 
 
 async def test_rotate_keys_re_encrypts_every_secret_under_the_new_first_key(db, sandbox):
