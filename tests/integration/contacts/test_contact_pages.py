@@ -219,7 +219,7 @@ async def test_an_attribute_line_without_a_colon_is_an_inline_error(client):
     assert await Contact.count() == 0
 
 
-async def test_the_contact_page_has_honest_empty_segment_audience_and_preference_sections(client):
+async def test_the_contact_page_says_plainly_when_it_is_in_no_segment_or_audience(client):
     owner = await make_organisation()
     contact = await make_contact(owner, email="ines@northwind.co", first_name="Ines")
     await log_in(client, owner)
@@ -227,7 +227,8 @@ async def test_the_contact_page_has_honest_empty_segment_audience_and_preference
     html = soup(await client.get(f"/contacts/{contact['id']}"))
 
     assert html.select_one("#contact-segments h2").get_text() == "Segments"
-    assert "once you create one" in html.select_one("#contact-segments").get_text()
+    segments = await client.get(html.select_one("#contact-segments [hx-get]")["hx-get"])
+    assert "in no segment" in soup(segments).get_text()
     assert html.select_one("#contact-audiences h2").get_text() == "Mailchimp audiences"
     assert html.select_one("#contact-preferences h2").get_text() == "Email preferences"
     assert html.select("#contact-segments li, #contact-audiences li") == []
