@@ -65,4 +65,14 @@ fmt: bootstrap
 
 # Benchmarks: each script prints its figures, the last line as JSON
 bench: bootstrap
-    for script in bench/*.py; do echo "== $script"; {{bin}}/python "$script"; done
+    #!/usr/bin/env bash
+    set -euo pipefail
+    for script in bench/*.py; do
+        case "$(basename "$script")" in harness.py|scenario.py) continue ;; esac
+        echo "== $script"
+        {{bin}}/python "$script"
+    done
+
+# 1,000 random histories checked against a model of intent; prints how many diverged
+fidelity examples="1000": bootstrap
+    LISTBRIDGE_FIDELITY_EXAMPLES={{examples}} {{bin}}/python -m pytest tests/integration/test_fidelity.py -s -q -p no:warnings
