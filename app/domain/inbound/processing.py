@@ -16,7 +16,6 @@ from app.domain.accounts import services as accounts
 from app.domain.inbound import mailchimp_events, trigger_actions
 from app.domain.inbound.outcomes import Outcome, ProcessingFailed
 from app.domain.inbound.tables import EventSource, EventStatus, InboundEvent
-from app.domain.inbound.write_turns import write_turn
 from app.lib.audit import Actor
 from app.lib.errors import ListbridgeError
 from app.mailchimp.errors import MailchimpError
@@ -62,7 +61,7 @@ def _local(event: dict[str, Any]) -> bool:
 
 async def _apply_and_finish(event: dict[str, Any]) -> Outcome:
     if _local(event):
-        async with write_turn(), transaction():
+        async with transaction():
             outcome = await _apply(event)
             await _finish(event["id"], outcome.status, outcome=outcome.text)
         return outcome

@@ -15,7 +15,7 @@ from typing import Any
 
 import asyncpg
 
-from app.db import utcnow
+from app.db import utcnow, write_turn
 from app.domain.inbound import mailchimp_webhooks, product_hooks, triggers
 from app.domain.inbound.payloads import MAILCHIMP_TYPES, parse_fired_at
 from app.domain.inbound.tables import (
@@ -25,7 +25,6 @@ from app.domain.inbound.tables import (
     EventStatus,
     InboundEvent,
 )
-from app.domain.inbound.write_turns import write_turn
 from app.lib import queue
 
 logger = logging.getLogger(__name__)
