@@ -26,6 +26,7 @@ from typing import Any
 from app.db import transaction, utcnow
 from app.domain.connections import services as connections
 from app.domain.contacts import selection
+from app.domain.preferences import services as preferences
 from app.domain.segments import members, removal, runs, services
 from app.domain.segments.merge_values import MergeFieldSpec, merge_values, payload_hash
 from app.domain.segments.tables import RunStatus, Segment, SegmentStatus, SyncRun, SyncRunItem
@@ -46,6 +47,7 @@ logger = logging.getLogger(__name__)
 BATCH = 500  # Mailchimp's limit per batch-subscribe call
 IN_FLIGHT = 10  # calls at once per account (the limiter enforces it across processes too)
 TRANSIENT = (MailchimpUnavailable, RateLimited, ServerError)
+OPTED_OUT = "Opted out of email: not added to the audience."
 Heartbeat = Callable[[], Awaitable[Any]]
 
 
@@ -193,8 +195,9 @@ async def _start(run: SyncRun, segment: Segment) -> None:
     """Begin an attempt. A retried run recounts what it re-reads (selected, unchanged, invalid)
     and keeps what it already did (created, updated, rejected, removed)."""
     async with transaction():
+        # Re-read rows are recounted (and re-recorded) by this attempt.
         await SyncRunItem.delete().where(
-            (SyncRunItem.run == run.id) & (SyncRunItem.outcome == "invalid")
+            (SyncRunItem.run == run.id) & SyncRunItem.outcome.is_in(["invalid", "skipped"])
         )
         run.selected = run.unchanged = run.invalid = 0
         only = tuple(run.only_contacts) if run.only_contacts else None
@@ -264,8 +267,12 @@ async def _send_segment(p: Pass) -> None:
         async for page in selection.pages(p.segment.organisation, criteria):
             hashes = [subscriber_hash(contact["email"]) for contact in page]
             known = await members.known(p.segment.organisation, p.segment.list_id, hashes)
+            opted_out = await preferences.opted_out_ids(
+                p.segment.organisation, [contact["id"] for contact in page]
+            )
             for contact, member_hash in zip(page, hashes, strict=True):
-                _consider(p, contact, member_hash, known.get(member_hash), desired_tags)
+                member = known.get(member_hash)
+                _consider(p, contact, member_hash, member, desired_tags, contact["id"] in opted_out)
             await members.mark_seen(p.segment, p.run.id, hashes)
             while len(p.queue) >= BATCH:
                 await chunks.put(p.queue[:BATCH])
@@ -301,9 +308,20 @@ async def _together(*work: Awaitable[Any]) -> None:
 
 
 def _consider(
-    p: Pass, contact: dict[str, Any], member_hash: str, member: dict | None, desired_tags: list[str]
+    p: Pass,
+    contact: dict[str, Any],
+    member_hash: str,
+    member: dict | None,
+    desired_tags: list[str],
+    opted_out: bool,
 ) -> None:
     p.run.selected += 1
+    if opted_out and (member is None or member["status"] == "archived"):
+        # Adding (or un-archiving) them would subscribe someone who said no. A member the
+        # audience holds is safe: upserts carry only status_if_new.
+        p.run.unchanged += 1
+        _item(p, contact["id"], contact["email"], "skipped", "opted_out", OPTED_OUT)
+        return
     values, problems = merge_values(contact, p.segment.field_mapping, p.specs)
     if problems:
         p.run.invalid += 1

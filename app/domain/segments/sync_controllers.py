@@ -18,7 +18,7 @@ from app.lib.errors import ListbridgeError
 from app.lib.forms import read_form
 from app.lib.templating import render, render_fragment
 
-OUTCOMES = ("invalid", "rejected", "removed", "would_remove")
+OUTCOMES = ("invalid", "rejected", "removed", "would_remove", "skipped")
 
 
 def _revive(raw: bytes) -> dict[str, Any]:
