@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 from app.db import transaction, utcnow
 from app.domain.accounts.principal import Principal
 from app.domain.contacts import selection
 from app.domain.contacts import services as contacts
+from app.domain.preferences.filters import SOURCES, STATUSES, PreferenceFilters, midnight
 from app.domain.preferences.tables import (
     ConsentSource,
     EmailPreference,
@@ -31,8 +31,6 @@ from app.lib.errors import InvalidInput, NotFound
 from app.lib.pagination import Page, keyset_page
 from app.mailchimp.paths import subscriber_hash
 
-STATUSES = tuple(s.value for s in PreferenceStatus)
-SOURCES = tuple(s.value for s in ConsentSource)
 UNFINISHED = (PushStatus.queued, PushStatus.retrying)
 PUSH_TIMEOUT = 900  # seconds: a few audiences, each call retried patiently
 PUSH_ATTEMPTS = 4
@@ -62,61 +60,6 @@ def check_choice(status: str | None, source: str | None) -> tuple[str, str]:
     return str(status), str(source)
 
 
-@dataclass(frozen=True, slots=True)
-class PreferenceFilters:
-    status: str = ""
-    source: str = ""
-    since: datetime.date | None = None
-    until: datetime.date | None = None
-
-    @classmethod
-    def of(
-        cls,
-        *,
-        status: str | None = None,
-        source: str | None = None,
-        since: str | None = None,
-        until: str | None = None,
-    ) -> PreferenceFilters:
-        errors: dict[str, str] = {}
-        status, source = (status or "").strip(), (source or "").strip()
-        if status and status not in STATUSES:
-            errors["status"] = "Choose opted_in or opted_out."
-        if source and source not in SOURCES:
-            errors["source"] = f"Choose one of: {', '.join(SOURCES)}."
-        days: dict[str, datetime.date | None] = {}
-        for name, value in (("since", since), ("until", until)):
-            days[name] = None
-            if value and value.strip():
-                try:
-                    days[name] = datetime.date.fromisoformat(value.strip())
-                except ValueError:
-                    errors[name] = "Use a date like 2026-01-31."
-        if days["since"] and days["until"] and days["until"] < days["since"]:
-            errors["until"] = "The end date is before the start date."
-        if errors:
-            raise InvalidInput(errors)
-        return cls(status=status, source=source, since=days["since"], until=days["until"])
-
-    @property
-    def active(self) -> bool:
-        return bool(self.status or self.source or self.since or self.until)
-
-    def query_string(self, **extra: str) -> str:
-        values = {
-            "status": self.status,
-            "source": self.source,
-            "since": self.since.isoformat() if self.since else "",
-            "until": self.until.isoformat() if self.until else "",
-            **extra,
-        }
-        return urlencode({k: v for k, v in values.items() if v})
-
-
-def _midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
-
-
 async def list_preferences(
     principal: Principal,
     filters: PreferenceFilters | None = None,
@@ -134,9 +77,9 @@ async def list_preferences(
     if filters.source:
         query = query.where(EmailPreference.consent_source == filters.source)
     if filters.since:
-        query = query.where(EmailPreference.changed_at >= _midnight(filters.since))
+        query = query.where(EmailPreference.changed_at >= midnight(filters.since))
     if filters.until:
-        end = _midnight(filters.until + datetime.timedelta(days=1))
+        end = midnight(filters.until + datetime.timedelta(days=1))
         query = query.where(EmailPreference.changed_at < end)
     page = await keyset_page(
         query,

@@ -26,18 +26,15 @@ async def holdings(
     condition = AudienceMember.subscriber_hash.is_in(list(hashes) or [""])
     if contact_id is not None:
         condition |= AudienceMember.contact_id == contact_id
-    rows = (
-        await AudienceMember.select(
-            AudienceMember.list_id,
-            AudienceMember.subscriber_hash,
-            AudienceMember.email,
-            AudienceMember.status,
-        )
-        .where((AudienceMember.organisation == organisation_id) & condition)
-        .order_by(AudienceMember.list_id, AudienceMember.subscriber_hash)
-    )
+    rows = await AudienceMember.select(
+        AudienceMember.list_id,
+        AudienceMember.subscriber_hash,
+        AudienceMember.email,
+        AudienceMember.status,
+    ).where((AudienceMember.organisation == organisation_id) & condition)
     names = await audience_names(organisation_id, [row["list_id"] for row in rows])
-    return [{**row, "list_name": names.get(row["list_id"], "")} for row in rows]
+    named = [{**row, "list_name": names.get(row["list_id"], "")} for row in rows]
+    return sorted(named, key=lambda row: (row["list_name"] or row["list_id"]).lower())
 
 
 async def audience_names(organisation_id: int, list_ids: Sequence[str]) -> dict[str, str]:
