@@ -31,7 +31,8 @@ STATUS_NAMES = {"opted_in": "Opted in", "opted_out": "Opted out"}
 DONE_WORDS = {"opted_out": "opted out", "opted_in": "opted in"}
 
 
-async def _panel_context(principal: Principal, contact_id: int) -> dict:
+async def _panel_context(principal: Principal, contact_id: int, *, ledger: bool = False) -> dict:
+    """The preferences card; `ledger` when it sits on the contact's consent-history page."""
     contact = await contacts.get_contact(principal, contact_id)
     changes = await services.history(principal, contact_id)
     return {
@@ -42,6 +43,7 @@ async def _panel_context(principal: Principal, contact_id: int) -> dict:
         "erasure": await erasure.erasure_of(principal, contact_id),
         "source_names": SOURCE_NAMES,
         "status_names": STATUS_NAMES,
+        "ledger": ledger,
     }
 
 
@@ -95,7 +97,7 @@ class PreferenceController(Controller):
 
     @get("/contacts/{contact_id:int}", name="preferences.contact")
     async def contact(self, request: Request, principal: Principal, contact_id: int) -> Template:
-        context = await _panel_context(principal, contact_id)
+        context = await _panel_context(principal, contact_id, ledger=True)
         history = await audit_log.history(principal, entity_type="contact", entity_id=contact_id)
         return render(request, "preferences/contact.html", history=history, **context)
 
