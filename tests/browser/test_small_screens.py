@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 PAGES = ["/", "/settings", "/settings/tokens", "/settings/mailchimp", "/audit"]
 PAGES += ["/campaigns", "/campaigns/import"]
 PAGES += ["/events", "/settings/triggers"]
+PAGES += ["/preferences", "/preferences/erasures", "/audit?entity_type=contact&since=2026-01-01"]
 PUBLIC_PAGES = ["/login", "/signup"]
 
 
