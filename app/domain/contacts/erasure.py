@@ -39,6 +39,8 @@ _SCRUBBED = {
     "attributes": {},
     "sort_name": "",
     "search_name": "",
+    "unreachable_at": None,
+    "unreachable_reason": "",
 }
 
 

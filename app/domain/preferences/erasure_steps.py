@@ -12,6 +12,7 @@ from app.db import transaction, utcnow
 from app.domain.audit import services as audit_log
 from app.domain.connections import services as connections
 from app.domain.contacts import erasure as contact_records
+from app.domain.inbound import erasure as inbound_records
 from app.domain.preferences import services as preferences
 from app.domain.preferences.tables import Erasure, ErasureStatus
 from app.domain.segments import holdings
@@ -162,6 +163,7 @@ async def _finish(row: Erasure, targets: list[dict], emails: list[str]) -> dict[
     async with transaction():
         erased = await contact_records.scrub(organisation_id, row.contact_id, emails)
         await contact_records.scrub_imports(organisation_id, emails)
+        await inbound_records.scrub(organisation_id, emails)
         await holdings.scrub_run_items(organisation_id, contact_ids=erased, emails=emails)
         await holdings.forget_contact(organisation_id, erased, hashes)
         await preferences.forget(organisation_id, erased)

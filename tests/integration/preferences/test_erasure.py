@@ -10,12 +10,15 @@ from app.domain.contacts import imports
 from app.domain.contacts import services as contacts
 from app.domain.contacts.imports import Upload
 from app.domain.contacts.tables import Contact
+from app.domain.inbound.tables import InboundEvent
 from app.domain.preferences import erasure, services
 from app.domain.segments import services as segments
 from app.domain.segments.services import SegmentInput
 from app.domain.segments.tables import SyncRunItem
 from app.mailchimp.paths import subscriber_hash
+from app.mailchimp.sandbox import control
 from tests.contact_factories import make_contact
+from tests.fixtures.app import wait_until
 from tests.integration.contacts.helpers import finished
 from tests.integration.preferences.helpers import (
     EMPLOYEES,
@@ -54,6 +57,18 @@ async def _a_person_known_everywhere(sandbox):
     )
     await contacts.update_contact(owner.principal, person["id"], {"location": "Leeds"})
     await world.sync_all()
+    # They unsubscribe from one audience in Mailchimp: its webhook is stored as an event.
+    control.change_member(
+        sandbox, world.account, EMPLOYEES, subscriber_hash(EMAIL), {"action": "unsubscribe"}
+    )
+    await sandbox.drain_webhooks()
+
+    async def handled():
+        return await InboundEvent.exists().where(
+            (InboundEvent.email == EMAIL) & (InboundEvent.status != "received")
+        )
+
+    await wait_until(handled, timeout=15)
     # A segment whose required field the person lacks: an "invalid" sync-run row names them.
     newsletter = await segments.create(
         owner.principal,
