@@ -175,3 +175,43 @@ async def test_a_detail_page_shows_its_entitys_history(client, sandbox):
 
     assert [c.get_text() for c in history.select("code")] == ["segment.created"]
     assert history.select_one("a")["href"] == f"/audit?entity_type=segment&entity_id={segment.id}"
+
+
+async def test_campaign_event_and_rule_pages_load_their_history_too(client, sandbox):
+    from app.domain.inbound.tables import InboundEvent, TriggerRule
+    from tests.integration.campaigns.sandbox_campaigns import tracking_row
+    from tests.mailchimp_factories import connect
+
+    owner = await make_organisation()
+    await connect(owner, sandbox)
+    campaign = await tracking_row(owner)
+    event = InboundEvent(organisation=owner.organisation.id, source="generic", type="signed_up")
+    await event.save()
+    rule = TriggerRule(
+        organisation=owner.organisation.id, event_name="signed_up", action="tag", list_id="x"
+    )
+    await rule.save()
+    await log_in(client, owner)
+
+    for path, kind, entity_id in (
+        (f"/campaigns/{campaign.id}", "campaign_tracking", campaign.id),
+        (f"/events/{event.id}", "inbound_event", event.id),
+        (f"/settings/triggers/{rule.id}/edit", "trigger_rule", rule.id),
+    ):
+        response = await client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        loader = soup(response).select_one(".entity-history [hx-get]")
+        assert loader is not None, path
+        assert loader["hx-get"] == f"/audit/history?entity_type={kind}&entity_id={entity_id}", path
+
+
+async def test_an_entitys_history_never_shows_another_organisations_entries(client):
+    owner = await make_organisation()
+    other = await make_organisation()
+    await _entries(other)
+    await log_in(client, owner)
+
+    history = soup(await htmx(client, "GET", "/audit/history?entity_type=segment&entity_id=7"))
+
+    assert history.select("code") == []
+    assert "No changes recorded yet." in history.get_text()
