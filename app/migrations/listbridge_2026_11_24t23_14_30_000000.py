@@ -13,6 +13,8 @@ INDEXES = [
     "CREATE UNIQUE INDEX email_preferences_one_per_contact "
     "ON email_preferences (organisation, contact_id)",
     "CREATE INDEX email_preferences_by_changed ON email_preferences (organisation, changed_at, id)",
+    # The sync engine also honours an opt-out made under an address by another contact.
+    "CREATE INDEX email_preferences_by_address ON email_preferences (organisation, lower(email))",
     "CREATE INDEX email_preferences_by_status "
     "ON email_preferences (organisation, status, changed_at, id)",
     "CREATE INDEX email_preferences_by_source "

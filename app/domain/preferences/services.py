@@ -9,8 +9,11 @@ A change and its audit entry commit together; the Mailchimp side follows in a jo
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns.combination import WhereRaw
 
 from app.db import transaction, utcnow
 from app.domain.accounts.principal import Principal
@@ -325,16 +328,37 @@ async def opt_out_many(
     return BulkOutcome(opted_out=done, already=already, not_found=missing)
 
 
-async def opted_out_ids(organisation_id: int, contact_ids: Sequence[int]) -> set[int]:
-    """Which of these contacts have opted out (the sync engine never adds them to an audience)."""
-    if not contact_ids:
+async def opted_out_ids(organisation_id: int, contacts: Sequence[Mapping[str, Any]]) -> set[int]:
+    """Which of these contacts ({"id", "email"}) the sync engine must never add to an audience:
+    those whose own choice is opted_out, and those with no choice of their own whose address
+    opted out as another contact (one deleted and added again, say: the person is the same)."""
+    if not contacts:
         return set()
-    rows = await EmailPreference.select(EmailPreference.contact_id).where(
+    ids = [contact["id"] for contact in contacts]
+    emails = sorted({contact["email"].strip().lower() for contact in contacts})
+    marks = ", ".join("{}" for _ in emails)
+    rows = await EmailPreference.select(
+        EmailPreference.contact_id,
+        EmailPreference.email,
+        EmailPreference.status,
+        EmailPreference.changed_at,
+    ).where(
         (EmailPreference.organisation == organisation_id)
-        & EmailPreference.contact_id.is_in(list(contact_ids))
-        & (EmailPreference.status == PreferenceStatus.opted_out)
+        & (
+            EmailPreference.contact_id.is_in(ids)
+            | WhereRaw(f'lower("email_preferences"."email") IN ({marks})', *emails)
+        )
     )
-    return {row["contact_id"] for row in rows}
+    own = {row["contact_id"]: row["status"] for row in rows}
+    by_address: dict[str, str] = {}
+    for row in sorted(rows, key=lambda r: r["changed_at"]):  # the latest choice wins
+        by_address[row["email"].strip().lower()] = row["status"]
+    out = PreferenceStatus.opted_out
+    return {
+        contact["id"]
+        for contact in contacts
+        if own.get(contact["id"], by_address.get(contact["email"].strip().lower())) == out
+    }
 
 
 async def forget(organisation_id: int, contact_ids: Sequence[int]) -> None:

@@ -267,9 +267,7 @@ async def _send_segment(p: Pass) -> None:
         async for page in selection.pages(p.segment.organisation, criteria):
             hashes = [subscriber_hash(contact["email"]) for contact in page]
             known = await members.known(p.segment.organisation, p.segment.list_id, hashes)
-            opted_out = await preferences.opted_out_ids(
-                p.segment.organisation, [contact["id"] for contact in page]
-            )
+            opted_out = await preferences.opted_out_ids(p.segment.organisation, page)
             for contact, member_hash in zip(page, hashes, strict=True):
                 member = known.get(member_hash)
                 _consider(p, contact, member_hash, member, desired_tags, contact["id"] in opted_out)

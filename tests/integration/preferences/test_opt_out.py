@@ -91,3 +91,25 @@ async def test_an_archived_member_who_opted_out_is_not_brought_back_by_a_sync(db
     assert run.created == 0
     skipped = await SyncRunItem.objects().where(SyncRunItem.run == run.id)
     assert [(item.outcome, item.error_code) for item in skipped] == [("skipped", "opted_out")]
+
+
+async def test_an_address_that_opted_out_stays_out_when_its_contact_is_added_again(db, sandbox):
+    from app.domain.contacts import services as contacts
+
+    world = await synced_world(sandbox)
+    before = await make_contact(world.owner, email="repeat@bluefin-foods.com")
+    await services.set_preference(
+        world.owner.principal, before["id"], status="opted_out", source="ui"
+    )
+    await contacts.delete_contact(world.owner.principal, before["id"])
+    again = await make_contact(world.owner, email="Repeat@bluefin-foods.com")
+
+    await world.sync_all()
+
+    assert world.member(EMPLOYEES, again["email"]) is None
+    # Their own, newer choice decides once they make one.
+    await services.set_preference(
+        world.owner.principal, again["id"], status="opted_in", source="api"
+    )
+    await world.sync_all()
+    assert world.member(EMPLOYEES, again["email"]).status == "subscribed"
