@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from piccolo.columns import Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -95,17 +96,44 @@ async def write_turn() -> AsyncIterator[None]:
             _holding_write_turn.reset(token)
 
 
+_after_commit: ContextVar[list[Callable[[], Awaitable[Any]]] | None] = ContextVar(
+    "after_commit", default=None
+)
+
+
 @asynccontextmanager
 async def transaction() -> AsyncIterator[None]:
     """A write transaction. On SQLite it waits for this process's turn, then takes the write
-    lock up front (BEGIN IMMEDIATE) so it cannot fail part-way on a lock another writer holds."""
+    lock up front (BEGIN IMMEDIATE) so it cannot fail part-way on a lock another writer holds.
+    Nested calls join the outermost transaction; `after_commit` work runs once it commits."""
+    if _after_commit.get() is not None:
+        async with engine().transaction():  # Piccolo treats a nested transaction as a no-op
+            yield
+        return
+    callbacks: list[Callable[[], Awaitable[Any]]] = []
+    token = _after_commit.set(callbacks)
     db = engine()
-    if isinstance(db, SQLiteEngine):
-        async with write_turn(), db.transaction(transaction_type=TransactionType.immediate):
-            yield
+    try:
+        if isinstance(db, SQLiteEngine):
+            async with write_turn(), db.transaction(transaction_type=TransactionType.immediate):
+                yield
+        else:
+            async with db.transaction():
+                yield
+    finally:
+        _after_commit.reset(token)
+    for callback in callbacks:  # only reached when the transaction committed
+        await callback()
+
+
+async def after_commit(callback: Callable[[], Awaitable[Any]]) -> None:
+    """Run `callback` once the current transaction commits (now, outside one): work that must
+    see the transaction's rows, like a job reading what was just written, waits for them."""
+    pending = _after_commit.get()
+    if pending is None:
+        await callback()
     else:
-        async with db.transaction():
-            yield
+        pending.append(callback)
 
 
 class Timestamped:

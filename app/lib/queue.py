@@ -52,3 +52,14 @@ async def enqueue(
     if key is not None:
         options["key"] = key
     return await current().enqueue(function, **options, **kwargs)
+
+
+async def enqueue_after_commit(function: str, **options: Any) -> None:
+    """`enqueue`, once the caller's transaction has committed: a job that reads what the
+    transaction wrote must not start (on another worker, even) before it can see it."""
+    from app.db import after_commit
+
+    async def start() -> None:
+        await enqueue(function, **options)
+
+    await after_commit(start)

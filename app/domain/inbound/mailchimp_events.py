@@ -23,6 +23,7 @@ from app.domain.campaigns.tables import SnapshotTrigger
 from app.domain.contacts import services as contacts
 from app.domain.inbound.outcomes import Outcome, ProcessingFailed
 from app.domain.inbound.payloads import parse_fired_at
+from app.domain.preferences import services as preferences
 from app.domain.segments import audience_status
 from app.domain.segments.merge_values import ATTRIBUTE_PREFIX
 from app.lib.errors import InvalidInput, NotFound
@@ -84,7 +85,15 @@ async def unsubscribe(principal: Principal, event: dict[str, Any]) -> Outcome:
         return Outcome.ignored(STALE)
     how = "deleted from the audience (archived)" if deleted else "unsubscribed"
     reason = f", reason “{data['reason']}”" if data.get("reason") else ""
-    return Outcome.processed(f"{_who(contact, email)} {how}{reason}.")
+    recorded = ""
+    if contact is not None and not deleted:
+        # Unsubscribing is the person withdrawing consent: the ledger records it, and the other
+        # audiences that hold them follow (an admin deleting a member withdraws nothing).
+        await preferences.set_preference(
+            principal, contact["id"], status="opted_out", source="mailchimp_webhook"
+        )
+        recorded = "; their email preference is now opted out"
+    return Outcome.processed(f"{_who(contact, email)} {how}{reason}{recorded}.")
 
 
 async def cleaned(principal: Principal, event: dict[str, Any]) -> Outcome:

@@ -21,6 +21,7 @@ from app.domain.inbound.outcomes import Outcome, ProcessingFailed
 from app.domain.inbound.payloads import at_path
 from app.domain.inbound.tables import TriggerAction
 from app.domain.inbound.triggers import RuleView, live_rules
+from app.domain.preferences import services as preferences
 from app.domain.segments import audience_status
 from app.domain.segments.members import parse_time
 from app.domain.segments.merge_values import ATTRIBUTE_PREFIX, merge_values
@@ -143,6 +144,13 @@ async def _tags(client: MailchimpClient, principal: Principal, rule: RuleView, e
 async def _unsubscribe(
     client: MailchimpClient, principal: Principal, rule: RuleView, email: str
 ) -> str:
+    found = await contacts.find_live(principal, email=email, external_id=None, exclude_id=None)
+    if found:
+        # The product says this person opted out: the ledger records it (source product_event)
+        # and pushes the unsubscribe to every other audience that holds them.
+        await preferences.set_preference(
+            principal, found[0]["id"], status="opted_out", source="product_event"
+        )
     try:
         current = await client.get_member(rule.list_id, email)
     except MailchimpNotFound:
@@ -150,7 +158,6 @@ async def _unsubscribe(
     if current.status in ALREADY_OUT:
         return f"{email} was already {current.status} in {rule.list_name}"
     member = await client.upsert_member(rule.list_id, email, status="unsubscribed")
-    found = await contacts.find_live(principal, email=email, external_id=None, exclude_id=None)
     await audience_status.record_answer(
         principal.organisation_id,
         rule.list_id,

@@ -187,7 +187,7 @@ async def retry(principal: Principal, erasure_id: int) -> dict:
 
 
 async def _enqueue(erasure_id: int) -> None:
-    await queue.enqueue(
+    await queue.enqueue_after_commit(
         "erasure_run",
         key=f"erasure:{erasure_id}",
         timeout=JOB_TIMEOUT,

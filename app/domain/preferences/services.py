@@ -286,7 +286,7 @@ async def _view(principal: Principal, contact_id: int) -> dict:
 async def request_push(organisation_id: int, contact_id: int) -> None:
     """Queue the Mailchimp side of the contact's latest change. One job per contact at a time;
     a job already queued or running picks up the latest change itself (push.py)."""
-    await queue.enqueue(
+    await queue.enqueue_after_commit(
         "preference_push",
         key=f"preference-push:{organisation_id}:{contact_id}",
         timeout=PUSH_TIMEOUT,

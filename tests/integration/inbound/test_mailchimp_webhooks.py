@@ -145,3 +145,21 @@ async def test_a_campaign_being_sent_refreshes_the_tracked_campaign(db, sandbox)
         (CampaignSnapshot.campaign == tracked.id) & (CampaignSnapshot.trigger == "webhook")
     )
     assert webhook_snapshots == 1
+
+
+async def test_an_unsubscribe_in_mailchimp_is_recorded_as_the_contact_s_consent_choice(db, sandbox):
+    from app.domain.preferences import services as preferences
+
+    owner, key, _, people, _ = await synced_audience(sandbox)
+    person = people[0]
+
+    await change(sandbox, key, person["email"], "unsubscribe", source="user")
+    await settled(sandbox, expected=1)
+
+    preference = await preferences.get_preference(owner.principal, person["id"])
+    assert preference["status"] == "opted_out"
+    assert preference["consent_source"] == "mailchimp_webhook"
+    assert preference["consent_withdrawn_at"] is not None
+    assert await preferences.get_preference(owner.principal, people[1]["id"]) is None
+    history = await preferences.history(owner.principal, person["id"])
+    assert history[0]["actor_type"] == "webhook"

@@ -60,6 +60,10 @@ async def test_customerio_reporting_webhooks_are_verified_and_mapped(client, san
     assert (events[0]["source"], events[0]["status"]) == ("customerio", "processed")
     assert audience(account)[email].status == "unsubscribed"
     assert await member_status(email) == "unsubscribed"
+    from app.domain.preferences import services as preferences
+
+    preference = await preferences.get_preference(owner.principal, people[0]["id"])
+    assert (preference["status"], preference["consent_source"]) == ("opted_out", "product_event")
 
 
 async def test_a_customerio_webhook_action_with_a_bearer_secret_upserts_a_new_contact(
