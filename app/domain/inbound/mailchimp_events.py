@@ -120,14 +120,20 @@ async def subscribe(principal: Principal, event: dict[str, Any]) -> Outcome:
     return Outcome.processed(f"{_who(contact, email)} subscribed.")
 
 
-def _profile_changes(merges: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
-    """Contact values from the merge fields, only through the segment's own mapping."""
+def _profile_changes(
+    merges: dict[str, Any], mapping: dict[str, str], sent: dict[str, Any]
+) -> dict[str, Any]:
+    """Contact values from the merge fields, only through the segment's own mapping, and only
+    those changed in Mailchimp: Mailchimp sends every merge field, so one still holding what we
+    last sent would otherwise undo an edit made here since that sync."""
     changes: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     for tag, source in mapping.items():
         value = merges.get(tag)
         if not isinstance(value, str):
             continue  # absent, or an address (several parts): no single contact field takes it
+        if tag in sent and _same(sent[tag], value):
+            continue  # as we sent it: the contact's own value is the newer one
         if source in PROFILE_FIELDS:
             changes[source] = value
         elif source.startswith(ATTRIBUTE_PREFIX):
@@ -135,6 +141,11 @@ def _profile_changes(merges: dict[str, Any], mapping: dict[str, str]) -> dict[st
     if attributes:
         changes["attributes"] = attributes
     return changes
+
+
+def _same(sent: Any, received: str) -> bool:
+    """Mailchimp echoes what we sent as text (numbers too); compare as it would show them."""
+    return ("" if sent is None else str(sent)).strip() == received.strip()
 
 
 async def profile(principal: Principal, event: dict[str, Any]) -> Outcome:
@@ -151,11 +162,12 @@ async def profile(principal: Principal, event: dict[str, Any]) -> Outcome:
     contact = await contact_for(principal, event["list_id"], email)
     if contact is None:
         return Outcome.processed(f"Merge fields recorded for {email}; no contact here has it.")
-    changes = _profile_changes(merges, (segment.field_mapping if segment else None) or {})
+    mapping = (segment.field_mapping if segment else None) or {}
+    changes = _profile_changes(merges, mapping, (known or {}).get("merge_fields") or {})
     if not changes:
         return Outcome.processed(
-            f"Merge fields recorded for {_who(contact, email)}; the segment maps none of "
-            "them from a contact field, so the contact is unchanged."
+            f"Merge fields recorded for {_who(contact, email)}; none the segment maps from a "
+            "contact field changed in Mailchimp, so the contact is unchanged."
         )
     try:
         after = await contacts.update_contact(
@@ -164,6 +176,11 @@ async def profile(principal: Principal, event: dict[str, Any]) -> Outcome:
     except InvalidInput as exc:
         problems = "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
         raise ProcessingFailed(f"Mailchimp's values don't fit the contact: {problems}") from None
+    if known:
+        # Mailchimp holds these values now: later profile events compare with them.
+        sent = known.get("merge_fields") or {}
+        held = {tag: merges[tag] for tag in sent if isinstance(merges.get(tag), str)}
+        await audience_status.remember_merge_fields(known["id"], {**sent, **held})
     changed = [k for k in changes if k == "attributes" or contact.get(k) != after.get(k)]
     names = ", ".join(k.replace("_", " ") for k in changed) or "nothing new"
     return Outcome.processed(f"{_who(contact, email)} updated from Mailchimp: {names}.")

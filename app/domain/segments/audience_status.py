@@ -40,6 +40,12 @@ async def member(organisation_id: int, list_id: str, email: str) -> dict[str, An
     )
 
 
+async def remember_merge_fields(member_id: int, values: dict[str, Any]) -> None:
+    await AudienceMember.update({AudienceMember.merge_fields: values}).where(
+        AudienceMember.id == member_id
+    )
+
+
 async def apply_status(
     organisation_id: int,
     list_id: str,

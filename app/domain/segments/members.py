@@ -19,7 +19,7 @@ from app.domain.segments.tables import AudienceMember, Segment
 from app.mailchimp.client import MailchimpClient
 
 _KEY_NAMES = ("organisation", "list_id", "subscriber_hash")
-_JSON_COLUMNS = {"tags", "managed_tags"}
+_JSON_COLUMNS = {"tags", "managed_tags", "merge_fields"}
 # Rows per statement: well inside both engines' limits on bound parameters.
 UPSERT_ROWS = 500
 
@@ -165,6 +165,7 @@ async def record_sent(segment: Segment, run_id: int, sent: Sequence[dict[str, An
             "segment": segment.id,
             "status": item["status"],
             "payload_hash": item["payload_hash"],
+            "merge_fields": item["merge_fields"],
             "managed_tags": item["managed_tags"],
             "last_synced_at": now,
             "last_sent_run": run_id,
@@ -181,6 +182,7 @@ async def record_sent(segment: Segment, run_id: int, sent: Sequence[dict[str, An
                 "segment",
                 "status",
                 "payload_hash",
+                "merge_fields",
                 "managed_tags",
                 "last_synced_at",
                 "last_sent_run",

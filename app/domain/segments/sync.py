@@ -412,6 +412,7 @@ async def _record_chunk(p: Pass, chunk: list[Pending], result: Any) -> None:
                 "contact_id": item.contact["id"],
                 "status": status or p.segment.status_if_new,
                 "payload_hash": item.payload_hash,
+                "merge_fields": item.merge_fields,
                 # Tags still to be taken away stay "managed" until the tags call succeeds.
                 "managed_tags": sorted(set(item.managed_tags) | set(item.remove_tags)),
             }

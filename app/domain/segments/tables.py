@@ -73,6 +73,8 @@ class AudienceMember(Timestamped, Table, tablename="audience_members"):
     segment = ForeignKey(Segment, on_delete=OnDelete.set_null, null=True, default=None)
     status = Varchar(length=20, default="")  # Mailchimp's own status word
     payload_hash = Varchar(length=64, default="")  # of what we last sent successfully
+    # The merge values of that send: a profile webhook changes here only what differs from them.
+    merge_fields = JSON(default="{}")
     tags = JSON(default="[]")  # Mailchimp's tags, as last read
     managed_tags = JSON(default="[]")  # the tags our segment applied (and may take away)
     last_changed = Timestamptz(null=True, default=None)  # Mailchimp's last_changed

@@ -93,6 +93,23 @@ async def test_a_profile_edit_updates_only_the_fields_the_segment_maps(db, sandb
     assert contact["last_name"] == person["last_name"]  # LNAME is not mapped: left alone
 
 
+async def test_a_profile_edit_does_not_undo_a_change_made_here_since_the_last_sync(db, sandbox):
+    owner, key, _, people, _ = await synced_audience(
+        sandbox, people=1, field_mapping={"FNAME": "first_name", "LNAME": "last_name"}
+    )
+    person = people[0]
+    await contacts.update_contact(owner.principal, person["id"], {"last_name": "Married-Name"})
+
+    # The person edits their first name in Mailchimp before our next sync: Mailchimp's webhook
+    # carries every merge field, LNAME still holding what we sent before the change here.
+    await change(sandbox, key, person["email"], "edit_profile", merge_fields={"FNAME": "Renata"})
+    await settled(sandbox, expected=1)
+
+    contact = await contacts.get_contact(owner.principal, person["id"])
+    assert contact["first_name"] == "Renata"
+    assert contact["last_name"] == "Married-Name"
+
+
 async def test_our_own_api_writes_do_not_echo_back(db, sandbox):
     _owner, _key, _, _people, _made = await synced_audience(sandbox)
     # The sync wrote every member through the API: no webhook was fired for those writes.
