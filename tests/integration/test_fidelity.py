@@ -35,7 +35,7 @@ from tests.integration.fidelity_model import COMPLIANCE, Expected, Model, Person
 from tests.integration.inbound.helpers import change, settled
 from tests.integration.segments.sync_helpers import audience, connected, make_segment, sync
 
-EXAMPLES = int(os.environ.get("LISTBRIDGE_FIDELITY_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("LISTBRIDGE_FIDELITY_EXAMPLES", "50"))
 PEOPLE = 4
 DEPARTMENTS = ("Sales", "Support")
 TAGS = ("staff", "vip")
