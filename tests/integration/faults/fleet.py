@@ -47,7 +47,8 @@ def start_worker(env: Mapping[str, str]) -> subprocess.Popen:
         [sys.executable, "-m", "app.cli", "worker"],
         env=dict(env),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        # LISTBRIDGE_WORKER_STDERR=<file> keeps the workers' logs when a run needs explaining
+        stderr=open(os.environ.get("LISTBRIDGE_WORKER_STDERR", os.devnull), "ab"),
     )
 
 
@@ -60,7 +61,10 @@ def stop(*processes: subprocess.Popen | None) -> None:
     for process in processes:
         if process is not None and process.poll() is None:
             process.terminate()
-            process.wait(timeout=15)
+            try:
+                process.wait(timeout=30)  # the worker waits out its grace period first
+            except subprocess.TimeoutExpired:
+                kill(process)  # a hung worker must not outlive the test
 
 
 @asynccontextmanager

@@ -103,6 +103,7 @@ async def test_a_faulty_sync_whose_worker_dies_ends_exact_and_repeats_no_success
             "refused_429": _count(account, "429"),
             "refused_500": _count(account, "500"),
             "timeouts": _count(account, "timeout"),
+            "retries": sum(_count(account, kind) for kind in ("429", "500", "timeout")),
             "hidden_successes": hidden,
             "job_attempts": job.attempts if job else None,
             "recorded_before_kill": len(recorded),
