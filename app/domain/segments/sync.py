@@ -20,8 +20,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from saq import Queue
+from saq.job import Status
 
 from app.db import transaction, utcnow
 from app.domain.connections import services as connections
@@ -43,6 +46,13 @@ from app.mailchimp.errors import (
 )
 
 logger = logging.getLogger(__name__)
+# A queued or running run whose job has ended or vanished is failed after this long unchanged.
+ABANDONED_AFTER = 3 * runs.SYNC_HEARTBEAT
+ABANDONED = (
+    "The sync stopped before it could finish: its worker lost contact with the database or "
+    "Redis. Sync again: members already in Mailchimp are updated, never added twice."
+)
+LIVE_JOB = (Status.NEW, Status.QUEUED, Status.ACTIVE)
 
 BATCH = 500  # Mailchimp's limit per batch-subscribe call
 IN_FLIGHT = 10  # calls at once per account (the limiter enforces it across processes too)
@@ -249,6 +259,28 @@ async def _fail(run: SyncRun, segment: Segment | None, reason: str) -> dict[str,
             await segment.save([Segment.status, Segment.last_error])
     await _publish(run)
     return runs.summary(run)
+
+
+async def fail_abandoned(job_queue: Queue, *, quiet_for: float = ABANDONED_AFTER) -> list[int]:
+    """Runs still queued or running whose job has ended or is gone — its worker lost the
+    database at the moment it would have recorded the end, or the job was never queued because
+    Redis was down — end as failed, in words, so the segment can be synced again.
+    Only runs quiet for `quiet_for` seconds are looked at: a new run's job is queued just after
+    its row is written."""
+    cutoff = utcnow() - timedelta(seconds=quiet_for)
+    quiet = await SyncRun.objects().where(
+        SyncRun.status.is_in(list(runs.ACTIVE)) & (SyncRun.updated_at < cutoff)
+    )
+    ended = []
+    for run in quiet:
+        job = await job_queue.job(runs.job_key(run.segment))
+        if job is not None and job.kwargs.get("run_id") == run.id and job.status in LIVE_JOB:
+            continue
+        segment = await Segment.objects().where(Segment.id == run.segment).first()
+        await _fail(run, segment, ABANDONED)
+        logger.warning("sync run abandoned by its job", extra={"run_id": run.id})
+        ended.append(run.id)
+    return ended
 
 
 async def _send_segment(p: Pass) -> None:

@@ -110,11 +110,6 @@ async def test_redis_restarting_mid_run_ends_honestly_and_the_retry_is_exact(
 @pytest.mark.skipif(
     BACKEND != "postgres", reason="SQLite is a file in the worker's own process: no server restarts"
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="open bug: after a 3 s database outage the worker neither finishes nor fails the run, "
-    "and ignores SIGTERM for 30 s",
-)
 async def test_the_database_restarting_mid_run_ends_honestly_and_the_retry_is_exact(
     db, sandbox, live_server, proxy_for
 ):
