@@ -369,10 +369,21 @@ def untype_merge_values(node: object) -> None:
             untype_merge_values(value)
 
 
+def allow_archived_members(spec: dict[str, Any]) -> None:
+    """3.0.55 predates `archived` in member answers; the current member status enum has it
+    (FACTS.md §2.7, S-TYPES). Add it to the member response schemas, nowhere else."""
+    schemas = spec["components"]["schemas"]
+    for name in ("List_Members", "List_Members_1"):
+        statuses = schemas[name]["properties"]["status"]["enum"]
+        if "archived" not in statuses:
+            statuses.append("archived")
+
+
 @cache
 def marketing_spec(spec_path: Path) -> dict[str, Any]:
     spec = json.loads(spec_path.read_text())
     untype_merge_values(spec)
+    allow_archived_members(spec)
     return spec
 
 
