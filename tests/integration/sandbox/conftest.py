@@ -393,12 +393,25 @@ def _spec_registry(spec_path: Path) -> Registry:
     return Registry().with_resource(SPEC_URI, spec)
 
 
+TIMESTAMPS = jsonschema.FormatChecker(formats=())
+
+
+@TIMESTAMPS.checks("date-time", raises=ValueError)
+def is_mailchimp_timestamp(value: object) -> bool:
+    """ISO 8601 with an offset, or "" where Mailchimp means "never" (FACTS.md §6)."""
+    if not isinstance(value, str) or value == "":
+        return True
+    return datetime.fromisoformat(value).tzinfo is not None
+
+
 @cache
 def validator_for(spec_path: Path, schema: str) -> jsonschema.Draft4Validator:
-    """A validator for `#/components/schemas/<schema>`, every $ref resolved inside the spec."""
+    """A validator for `#/components/schemas/<schema>`, every $ref resolved inside the spec;
+    `date-time` fields must be timestamps Mailchimp could send."""
     return jsonschema.Draft4Validator(
         {"$ref": f"{SPEC_URI}#/components/schemas/{schema}"},
         registry=_spec_registry(spec_path),
+        format_checker=TIMESTAMPS,
     )
 
 

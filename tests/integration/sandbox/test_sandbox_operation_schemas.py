@@ -194,10 +194,16 @@ async def test_every_answer_the_client_gets_matches_mailchimps_schema(
 
 
 def test_the_harness_catches_a_member_that_breaks_the_spec(marketing_spec_path):
-    good = {"id": "h", "email_address": ANA, "status": "subscribed", "tags": [], "_links": []}
+    good = {"id": "h", "email_address": ANA, "status": "subscribed", "timestamp_signup": ""}
     assert validator_for(marketing_spec_path, "List_Members").is_valid(good)
 
-    for wrong in ({"status": "signed-up"}, {"tags": "VIP"}, {"stats": {"avg_open_rate": "x"}}):
+    for wrong in (
+        {"status": "signed-up"},
+        {"tags": "VIP"},
+        {"stats": {"avg_open_rate": "x"}},
+        {"last_changed": "yesterday"},
+        {"last_changed": "2026-05-04T09:30:00"},  # no offset
+    ):
         with pytest.raises(jsonschema.ValidationError):
             validator_for(marketing_spec_path, "List_Members").validate({**good, **wrong})
 
