@@ -4,6 +4,7 @@ error class raised by what the sandbox really does or by its fault injection."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -161,6 +162,24 @@ async def test_members_stream_page_by_page_and_since_last_changed(mailchimp, ids
     queries = [x.query for x in sent(wire, "GET", f"/lists/{ids.staff}/members")]
     assert queries[:2] == ["count=1000&offset=0", "count=1000&offset=1000"]
     assert queries[2] == "since_last_changed=2026-05-04T09%3A30%3A30%2B00%3A00&count=1000&offset=0"
+
+
+async def test_members_can_be_read_with_only_the_fields_asked_for(mailchimp, ids, wire):
+    await mailchimp.upsert_member(ids.staff, ANA, status_if_new="unsubscribed", tags=["VIP"])
+
+    [member] = [m async for m in mailchimp.iter_members(ids.staff, fields=["status", "tags"])]
+
+    assert (member.email_address, member.status, [t.name for t in member.tags]) == (
+        ANA,
+        "unsubscribed",
+        ["VIP"],
+    )
+    [page] = sent(wire, "GET", f"/lists/{ids.staff}/members")
+    answer = json.loads(page.body)
+    assert set(answer) == {"members", "total_items"}
+    assert set(answer["members"][0]) == {"id", "email_address", "status", "tags"}
+    with pytest.raises(TypeError):
+        mailchimp.iter_members(ids.staff, fields="status,tags")
 
 
 async def test_tags_switch_on_and_off_only_through_the_tags_endpoint(mailchimp, ids, wire):
