@@ -20,7 +20,8 @@ import pytest
 
 from app.mailchimp.errors import MailchimpError
 from app.mailchimp.models import MemberUpsert
-from tests.integration.sandbox.conftest import OAUTH_CLIENT, marketing_spec, validator_for
+from tests.integration.sandbox.conftest import OAUTH_CLIENT
+from tests.integration.sandbox.mailchimp_schemas import marketing_spec, validator_for
 
 ANA = "ana@fenwicktools.com"
 
