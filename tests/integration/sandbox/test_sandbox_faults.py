@@ -9,15 +9,6 @@ from collections import Counter
 import pytest
 
 
-@pytest.fixture
-def set_faults(site, ids):
-    async def set_(**faults) -> None:
-        response = await site.put(f"/_sandbox/api/accounts/{ids.api_key}/faults", json=faults)
-        assert response.status_code == 200, response.text
-
-    return set_
-
-
 async def test_an_eleventh_simultaneous_request_gets_429(api, set_faults, sandbox, ids):
     await set_faults(latency_ms=300)
 
