@@ -9,6 +9,7 @@ from app.db import utcnow
 from app.domain.segments import jobs, runs, sync
 from app.domain.segments.tables import RunStatus, Segment, SegmentStatus, SyncRun
 from app.lib import queue
+from tests.integration.faults import fleet
 from tests.integration.segments.sync_helpers import connected, make_segment
 from tests.integration.segments.sync_helpers import sync as sync_now
 
@@ -44,21 +45,18 @@ async def test_runs_with_a_live_job_or_recent_activity_are_left_alone(db, sandbo
     owner, _, _ = await connected(sandbox)
     waiting = await make_segment(owner)
     queued = await _quiet_run(owner, waiting.id, RunStatus.queued)
-    # Its job is queued for later (a retry waiting out its delay), so the run is alive.
-    job = await queue.current().enqueue(
-        "segment_sync",
-        key=runs.job_key(waiting.id),
-        run_id=queued.id,
-        scheduled=int(utcnow().timestamp()) + 3600,
-    )
-    assert job is not None
     fresh = await _quiet_run(owner, waiting.id, RunStatus.running, minutes=0)
-    try:
-        assert await sync.fail_abandoned(queue.current()) == []
-        statuses = {r["id"]: r["status"] for r in await SyncRun.select(SyncRun.id, SyncRun.status)}
-        assert statuses == {queued.id: RunStatus.queued, fresh.id: RunStatus.running}
-    finally:
-        await job.abort("test over")
+    # A queue no worker serves: the queued run's job waits there (as a retry waits out its delay).
+    async with fleet.private_queue("abandoned") as job_queue:
+        job = await job_queue.enqueue(
+            "segment_sync", key=runs.job_key(waiting.id), run_id=queued.id
+        )
+        assert job is not None
+
+        assert await sync.fail_abandoned(job_queue) == []
+
+    statuses = {r["id"]: r["status"] for r in await SyncRun.select(SyncRun.id, SyncRun.status)}
+    assert statuses == {queued.id: RunStatus.queued, fresh.id: RunStatus.running}
 
 
 def test_the_sweep_runs_every_minute():
