@@ -248,7 +248,11 @@ async def served_app(env: dict[str, str], *, web_workers: int = 1):
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # streams still open keep a graceful exit waiting
+            process.kill()
+            process.wait()
         log.close()
 
 

@@ -5,10 +5,12 @@ contacts (bulk insert), a segment over all of them and a small synced segment fo
 full and an incremental run), then serves the real app (`listbridge serve`, Postgres + Redis,
 the sandbox mounted) as its own process on a free loopback port. Logged in with a cookie
 session, C concurrent clients (httpx, one connection each) request each page R times; prints
-p50/p95/max, requests per second and errors per page. The bench's clients share the machine
-with the server, as do the Postgres and Redis servers. Skips (exit 0) without Postgres or Redis.
+p50/p95/max, requests per second and errors per page, and the same for the merge-field check
+the segment page loads as soon as it opens (fewer requests: it reads every selected contact).
+The bench's clients share the machine with the server, as do the Postgres and Redis servers.
+Skips (exit 0) without Postgres or Redis.
 
-    python bench/pages.py [--contacts 100000] [--clients 50] [--requests 500]
+    python bench/pages.py [--contacts 100000] [--clients 50] [--requests 500] [--check-requests 50]
         [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
         [--redis-url redis://127.0.0.1:6379/12] [--web-workers 1]
 """
@@ -48,6 +50,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=500, help="timed requests per page")
+    parser.add_argument(
+        "--check-requests",
+        type=int,
+        default=50,
+        help="timed requests of the merge-field check the segment page loads (it reads every "
+        "contact the segment selects)",
+    )
     parser.add_argument("--admin-url", default=POSTGRES_ADMIN_URL)
     parser.add_argument("--redis-url", default=REDIS_URL)
     parser.add_argument("--web-workers", type=int, default=1, help="`listbridge serve --workers`")
@@ -151,13 +160,17 @@ async def main() -> None:
                 await log_in(browser, BENCH_EMAIL, BENCH_PASSWORD)
                 cookies = browser.cookies
             pages = {
-                "dashboard": "/",
-                "contacts_list": "/contacts",
-                "segment_page": f"/segments/{segment_id}",
+                "dashboard": ("/", args.requests),
+                "contacts_list": ("/contacts", args.requests),
+                "segment_page": (f"/segments/{segment_id}", args.requests),
+                "segment_merge_field_check": (
+                    f"/segments/{segment_id}/merge-field-check",
+                    args.check_requests,
+                ),
             }
             figures = {
-                name: await _load(url, cookies, path, clients=args.clients, requests=args.requests)
-                for name, path in pages.items()
+                name: await _load(url, cookies, path, clients=args.clients, requests=requests)
+                for name, (path, requests) in pages.items()
             }
     report(
         {

@@ -91,12 +91,14 @@ class Subscriber:
     def __init__(self, expected: int) -> None:
         self.expected = expected
         self.received: dict[int, float] = {}
+        self.connected = asyncio.Event()
         self.heard_probe = asyncio.Event()
         self.heard_all = asyncio.Event()
 
     async def listen(self, http, path: str) -> None:
         async with http.stream("GET", path) as response:
             response.raise_for_status()
+            self.connected.set()
             data: list[str] = []
             async for line in response.aiter_lines():
                 if line.startswith("data:"):
@@ -127,6 +129,24 @@ async def _publish(channel: str, event: dict, number: int) -> float:
     return sent
 
 
+async def _all_set(events: list[asyncio.Event], timeout: float) -> int:
+    """Wait up to `timeout` for every event; how many were set by then."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.gather(*(e.wait() for e in events)), timeout)
+    return sum(e.is_set() for e in events)
+
+
+async def _subscribe_all(channel: str, event: dict, subscribers: list[Subscriber]) -> int:
+    """Probe once a second until every open stream has heard one (a subscription starts only
+    after the response headers are sent) or a minute passes; how many did."""
+    for _ in range(60):
+        await _publish(channel, event, PROBE)
+        heard = await _all_set([s.heard_probe for s in subscribers], 1.0)
+        if heard == len(subscribers):
+            break
+    return heard
+
+
 async def _measure(url: str, cookies, segment_id: int, event: dict, args) -> dict:
     import httpx
 
@@ -136,27 +156,25 @@ async def _measure(url: str, cookies, segment_id: int, event: dict, args) -> dic
     subscribers = [Subscriber(args.events) for _ in range(args.subscribers)]
     limits = httpx.Limits(max_connections=args.subscribers + 10)
     async with httpx.AsyncClient(
-        base_url=url, cookies=cookies, limits=limits, timeout=httpx.Timeout(60, read=None)
+        base_url=url, cookies=cookies, limits=limits, timeout=httpx.Timeout(120, read=None)
     ) as http:
         path = f"/segments/{segment_id}/events"
         listening = [asyncio.create_task(s.listen(http, path)) for s in subscribers]
-        all_ready = asyncio.gather(*(s.heard_probe.wait() for s in subscribers))
-        started = time.perf_counter()
-        while not all_ready.done():  # a subscription starts after its headers are sent
-            if time.perf_counter() - started > 120 or any(t.done() for t in listening):
-                raise RuntimeError("not every subscriber got through within two minutes")
-            await _publish(channel, event, PROBE)
-            await asyncio.wait([all_ready], timeout=0.2)
-        connect_s = time.perf_counter() - started
-        published: dict[int, float] = {}
-        for number in range(1, args.events + 1):
-            published[number] = await _publish(channel, event, number)
-            await asyncio.sleep(args.interval_ms / 1000)
-        with contextlib.suppress(TimeoutError):  # what has not arrived by then is missing
-            await asyncio.wait_for(asyncio.gather(*(s.heard_all.wait() for s in subscribers)), 30)
-        for task in listening:
-            task.cancel()
-        await asyncio.gather(*listening, return_exceptions=True)
+        try:
+            started = time.perf_counter()
+            connected = await _all_set([s.connected for s in subscribers], 120)
+            subscribed = await _subscribe_all(channel, event, subscribers)
+            subscribe_s = time.perf_counter() - started
+            published: dict[int, float] = {}
+            for number in range(1, args.events + 1):
+                published[number] = await _publish(channel, event, number)
+                await asyncio.sleep(args.interval_ms / 1000)
+            # What has not arrived 30 s after the last event counts as missing.
+            await _all_set([s.heard_all for s in subscribers], 30)
+        finally:
+            for task in listening:
+                task.cancel()
+            await asyncio.gather(*listening, return_exceptions=True)
     lags = [
         (s.received[n] - sent) * 1000
         for s in subscribers
@@ -164,7 +182,9 @@ async def _measure(url: str, cookies, segment_id: int, event: dict, args) -> dic
         if n in s.received
     ]
     return {
-        "all_subscribed_s": round(connect_s, 2),
+        "connected": connected,
+        "subscribed": subscribed,
+        "all_subscribed_s": round(subscribe_s, 2),
         "lag": percentiles(lags),
         "delivered": len(lags),
         "missing": args.subscribers * args.events - len(lags),
