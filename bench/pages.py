@@ -10,7 +10,7 @@ the segment page loads as soon as it opens (fewer requests: it reads every selec
 The bench's clients share the machine with the server, as do the Postgres and Redis servers.
 Skips (exit 0) without Postgres or Redis.
 
-    python bench/pages.py [--contacts 100000] [--clients 50] [--requests 500] [--check-requests 50]
+    python bench/pages.py [--contacts 100000] [--clients 50] [--requests 500] [--check-requests 10]
         [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
         [--redis-url redis://127.0.0.1:6379/12] [--web-workers 1]
 """
@@ -53,7 +53,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--check-requests",
         type=int,
-        default=50,
+        default=10,
         help="timed requests of the merge-field check the segment page loads (it reads every "
         "contact the segment selects)",
     )
