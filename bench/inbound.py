@@ -9,6 +9,7 @@ Prints deliveries accepted per second and the senders' latency; then waits until
 event is left unprocessed and compares what was stored with what was sent: `lost` must be 0.
 
     python bench/inbound.py [--mailchimp 500] [--product 500] [--senders 50] [--people 200]
+        [--accept-only] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--senders", type=int, default=50, help="deliveries in flight")
     parser.add_argument("--people", type=int, default=200, help="contacts the events are about")
     parser.add_argument("--drain-timeout", type=int, default=600, help="seconds")
+    parser.add_argument(
+        "--accept-only",
+        action="store_true",
+        help="serve without the job worker: how fast deliveries are stored when nothing else "
+        "runs in the web process (events stay unprocessed)",
+    )
     parser.add_argument("--database-url", default="", help="Postgres DSN (default: SQLite)")
     return parser.parse_args()
 
@@ -49,9 +56,9 @@ def _arguments() -> argparse.Namespace:
 async def _prepare(people: int, api_key: str, list_id: str):
     """Contacts synced to the audience, our webhook on it, a product hook and a tag rule.
 
-    Returns (the webhook's path and signing secret, the hook's path and secret, emails)."""
+    Returns (the webhook's URL and signing secret, the hook's URL and secret, emails)."""
     from app.domain.contacts.tables import Contact
-    from app.domain.inbound import product_hooks, triggers
+    from app.domain.inbound import mailchimp_webhooks, product_hooks, triggers
     from app.domain.inbound.tables import AudienceWebhook
     from app.domain.segments import services as segments
     from app.domain.segments.services import SegmentInput
@@ -80,17 +87,14 @@ async def _prepare(people: int, api_key: str, list_id: str):
     )
     emails = [row["email"] for row in await Contact.select(Contact.email).order_by(Contact.id)]
     return (
-        (
-            f"/hooks/mailchimp/{webhook.id}/{webhook.url_secret}",
-            secret_box().decrypt(webhook.signing_secret),
-        ),
-        (f"/hooks/events/{view.public_id}", hook_secret),
+        (mailchimp_webhooks.url_for(webhook), secret_box().decrypt(webhook.signing_secret)),
+        (view.url, hook_secret),
         emails,
     )
 
 
 def _deliveries(args, mailchimp_hook, product_hook, emails, list_id) -> list[tuple[str, dict]]:
-    """Every request to send, Mailchimp's and product events interleaved: (path, httpx kwargs)."""
+    """Every request to send, Mailchimp's and product events interleaved: (URL, httpx kwargs)."""
     from app.domain.inbound.signatures import sign_t_v1
 
     start = datetime(2030, 1, 1, tzinfo=UTC)
@@ -140,9 +144,9 @@ async def _send(url: str, deliveries, senders: int) -> dict:
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as http:
 
         async def sender() -> None:
-            for path, request in tickets:
+            for hook_url, request in tickets:
                 started = time.perf_counter()
-                response = await http.post(path, **request)
+                response = await http.post(hook_url, **request)
                 samples.append((time.perf_counter() - started) * 1000)
                 if response.is_success:
                     status = response.json()["status"]
@@ -195,7 +199,8 @@ async def main() -> None:
         try:
             api_key, list_id = await sandbox_account(sandbox_url, latency_ms=0)
             assert (await run_forwards("all")).success
-            async with served_app({"LISTBRIDGE_WORKER_IN_PROCESS": "1"}) as url:
+            worker = "0" if args.accept_only else "1"
+            async with served_app({"LISTBRIDGE_WORKER_IN_PROCESS": worker}) as url:
                 await open_database(get_settings())
                 try:
                     mailchimp_hook, product_hook, emails = await _prepare(
@@ -203,7 +208,7 @@ async def main() -> None:
                     )
                     deliveries = _deliveries(args, mailchimp_hook, product_hook, emails, list_id)
                     sent = await _send(url, deliveries, args.senders)
-                    drained = await _drain(args.drain_timeout)
+                    drained = await _drain(0 if args.accept_only else args.drain_timeout)
                 finally:
                     await close_database()
         finally:
@@ -216,6 +221,7 @@ async def main() -> None:
             "mailchimp": args.mailchimp,
             "product": args.product,
             "senders": args.senders,
+            "worker": "none" if args.accept_only else "in process",
             **sent,
             **drained,
             "lost": len(deliveries) - drained["stored"],
