@@ -41,11 +41,11 @@ def import_id_from(response: httpx.Response) -> int:
     return int(response.headers["location"].rstrip("/").rsplit("/", 1)[-1])
 
 
-async def finished(import_id: int) -> dict:
+async def finished(import_id: int, *, timeout: float = 60) -> dict:
     """Wait for an import's job to finish, and answer its row."""
 
     async def done():
         row = await ContactImport.select().where(ContactImport.id == import_id).first()
         return row if row["status"] in ("completed", "failed") else None
 
-    return await wait_until(done, timeout=60)
+    return await wait_until(done, timeout=timeout)
