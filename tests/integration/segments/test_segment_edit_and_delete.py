@@ -125,6 +125,7 @@ async def test_an_invalid_edit_is_shown_inline_and_changes_nothing(client, sandb
     # The form comes back as typed, still aimed at this segment.
     again = page.select_one("form#segment-form")
     assert again["action"] == f"/segments/{segment.id}"
+    assert again.select_one("#field-tags")["value"] == "staff, night shift"
     assert (await Segment.objects().where(Segment.id == segment.id).first()).to_dict() == before
     assert await _audit_actions(segment.id) == ["segment.created"]
 
