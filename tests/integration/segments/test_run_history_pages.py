@@ -151,4 +151,6 @@ async def test_another_organisation_cannot_read_or_retry_a_run(client, sandbox):
 
     for url in (f"/segments/{segment.id}/runs", f"/runs/{run.id}", f"/runs/{run.id}/rejected.csv"):
         assert (await client.get(url)).status_code == 404, url
+    assert (await post_form(client, f"/runs/{run.id}/retry-rejected")).status_code == 404
+    assert (await post_form(client, f"/segments/{segment.id}/sync")).status_code == 404
     assert await SyncRun.count() == 1
