@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from harness import machine
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 # Broad prefixes ("jo", "mar": thousands of matches to order) and selective ones.
@@ -127,6 +129,7 @@ async def main() -> dict:
         "seed_seconds": round(seed_seconds, 1),
         "runs": args.runs,
         **figures,
+        **machine(),
     }
 
 
@@ -135,6 +138,7 @@ if __name__ == "__main__":
     print(
         f"{result['engine']}: {result['contacts']:,} contacts seeded in {result['seed_seconds']} s"
     )
+    print(f"  machine: Python {result['python']}, {result['cpu_count']} CPUs, {result['platform']}")
     for name, value in result.items():
         if isinstance(value, dict):
             print(f"  {name:<14} p50 {value['p50_ms']:>8.2f} ms   p95 {value['p95_ms']:>8.2f} ms")

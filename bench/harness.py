@@ -42,11 +42,15 @@ def arguments(description: str, **defaults: Any) -> argparse.ArgumentParser:
     return parser
 
 
-def prepare_environment(database_url: str, sandbox_url: str) -> Path:
-    """Settings for a scratch instance; must run before anything imports app.settings."""
+def prepare_environment(database_url: str, sandbox_url: str, *, port: int = 0) -> Path:
+    """Settings for a scratch instance; must run before anything imports app.settings.
+
+    `port`: where a served app (served_app) will listen, so URLs made here point at it.
+    """
     var_dir = Path(tempfile.mkdtemp(prefix="listbridge-bench-"))
     os.environ.update(
         {
+            "LISTBRIDGE_PORT": str(port or 8000),
             "LISTBRIDGE_VAR_DIR": str(var_dir),
             "LISTBRIDGE_PASSWORD_HASH_ITERATIONS": "1000",
             "LISTBRIDGE_LOG_LEVEL": "WARNING",
@@ -98,11 +102,24 @@ async def sandbox_account(
     key = f"{secrets.token_hex(16)}-us19"
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         (await http.post("/_sandbox/api/accounts", json={"api_key": key})).raise_for_status()
+        list_id = await add_audience(url, key, list_name)
+        faults = await http.put(
+            f"/_sandbox/api/accounts/{key}/faults", json={"latency_ms": latency_ms}
+        )
+        faults.raise_for_status()
+    return key, list_id
+
+
+async def add_audience(url: str, key: str, name: str) -> str:
+    """Another audience in the sandbox account; returns its list id."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         created = await http.post(
             "/3.0/lists",
             auth=("bench", key),
             json={
-                "name": list_name,
+                "name": name,
                 "permission_reminder": "You work here.",
                 "email_type_option": False,
                 "contact": {
@@ -120,11 +137,7 @@ async def sandbox_account(
             },
         )
         created.raise_for_status()
-        faults = await http.put(
-            f"/_sandbox/api/accounts/{key}/faults", json={"latency_ms": latency_ms}
-        )
-        faults.raise_for_status()
-    return key, created.json()["id"]
+    return created.json()["id"]
 
 
 async def request_count(url: str, key: str) -> int:
@@ -133,6 +146,138 @@ async def request_count(url: str, key: str) -> int:
 
     async with httpx.AsyncClient(base_url=url, timeout=30) as http:
         return (await http.get(f"/_sandbox/api/accounts/{key}")).json()["requests_total"]
+
+
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+def skip(bench: str, reason: str) -> None:
+    """A bench that cannot run here says why, still ending with one JSON line, and exits 0."""
+    print(f"{bench}: skipped: {reason}")
+    print(json.dumps({"skipped": reason}))
+    raise SystemExit(0)
+
+
+async def require_services(bench: str, *, postgres_url: str = "", redis_url: str = "") -> None:
+    """Skip the bench unless the loopback Postgres and Redis it needs answer."""
+    if postgres_url:
+        import asyncpg
+
+        try:
+            await (await asyncpg.connect(postgres_url, timeout=5)).close()
+        except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            skip(bench, f"Postgres at {postgres_url} is unreachable ({exc.__class__.__name__})")
+    if redis_url:
+        from redis.asyncio import Redis
+        from redis.exceptions import RedisError
+
+        client = Redis.from_url(redis_url, socket_connect_timeout=5)
+        try:
+            await client.ping()
+        except (OSError, RedisError) as exc:
+            skip(bench, f"Redis at {redis_url} is unreachable ({exc.__class__.__name__})")
+        finally:
+            await client.aclose()
+
+
+async def empty_redis(url: str) -> None:
+    """Empty the bench's own Redis database: a scratch database reuses row ids, and cached
+    answers keyed by them (audiences per connection id) must not leak between runs."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(url)
+    try:
+        await client.flushdb()
+    finally:
+        await client.aclose()
+
+
+@asynccontextmanager
+async def scratch_postgres(name: str, admin_url: str = POSTGRES_ADMIN_URL):
+    """A new, empty database `name` (listbridge_bench_*) on the admin URL's server, dropped
+    afterwards; yields its DSN."""
+    import asyncpg
+
+    assert name.startswith("listbridge_bench_"), name
+    admin = await asyncpg.connect(admin_url)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield admin_url.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@asynccontextmanager
+async def served_app(env: dict[str, str], *, web_workers: int = 1):
+    """`listbridge serve` as its own process; yields its base URL.
+
+    Its settings are this process's environment (prepare_environment, with a free `port`)
+    plus `env`.
+    """
+    import httpx
+
+    port = int(os.environ["LISTBRIDGE_PORT"])
+    log = tempfile.NamedTemporaryFile(prefix="listbridge-bench-serve-", suffix=".log")  # noqa: SIM115
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [sys.executable, "-m", "app.cli", "serve", "--workers", str(web_workers)],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+            for _ in range(600):
+                if process.poll() is not None:
+                    break
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                raise RuntimeError("the app did not become healthy within a minute")
+        if process.poll() is not None:
+            log.seek(0)
+            raise RuntimeError("the app exited:\n" + log.read().decode()[-3000:])
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # streams still open keep a graceful exit waiting
+            process.kill()
+            process.wait()
+        log.close()
+
+
+async def log_in(client: Any, email: str, password: str) -> None:
+    """Sign `client` in as a browser does: the CSRF cookie from a GET, then the login form."""
+    from app.lib.csrf import COOKIE
+
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"_csrf_token": client.cookies[COOKIE], "email": email, "password": password},
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"log-in failed with {response.status_code}")
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    ordered = sorted(samples_ms)
+    if not ordered:
+        return {"p50_ms": None, "p95_ms": None, "max_ms": None}
+
+    def at(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))], 1)
+
+    return {"p50_ms": at(0.5), "p95_ms": at(0.95), "max_ms": round(ordered[-1], 1)}
 
 
 def peak_rss_mb() -> float:

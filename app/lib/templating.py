@@ -57,12 +57,6 @@ def render(
     return Template(name, context=context, status_code=status_code, headers=headers)
 
 
-def render_fragment(request: Request, template: str, **context: Any) -> str:
-    """A partial rendered to a string (for server-sent events, which carry HTML as data)."""
-    engine: JinjaTemplateEngine = request.app.template_engine
-    return engine.get_template(template).render(request=request, **context)
-
-
 def _when(value: datetime.datetime | datetime.date | None) -> str:
     if value is None:
         return "—"

@@ -269,6 +269,9 @@ class MailchimpClient:
             params["since_last_changed"] = since_last_changed.isoformat(timespec="seconds")
         if status is not None:
             params["status"] = status
+        if isinstance(fields, str):
+            # A string is a sequence too: it would be sent letter by letter.
+            raise TypeError("fields takes member field names, e.g. ('status', 'tags').")
         if fields is not None:
             # id and email_address are needed to build a Member, total_items to page.
             wanted = dict.fromkeys(["id", "email_address", *fields])

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from app.domain.accounts.principal import Principal
 from app.domain.connections import audiences, oauth, services
+from app.domain.segments import services as segments
 from app.lib.errors import InvalidInput, ListbridgeError, UpstreamUnavailable
 from app.lib.forms import read_form
 from app.lib.templating import render
@@ -27,12 +28,14 @@ async def _panel(
     notice: str = "",
 ) -> Template:
     """The Mailchimp panel, whole page or (for htmx) just the panel."""
+    connection = await services.current(principal)
     return render(
         request,
         "settings/mailchimp.html",
         partial="connections/_panel.html",
         status_code=status_code,
-        connection=await services.current(principal),
+        connection=connection,
+        sync_summary=await segments.status_summary(principal) if connection else None,
         oauth_enabled=oauth.enabled(),
         errors=errors or {},
         notice=notice,

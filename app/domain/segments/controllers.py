@@ -169,6 +169,7 @@ class SegmentController(Controller):
             "segments/show.html",
             segment=segment,
             matches=found,
+            auto_check_limit=preview.AUTO_CHECK_LIMIT,
             run=runs.summary(latest) if latest else None,
             problem="",
             notice="",

@@ -26,10 +26,16 @@ async def segment_sync(ctx: dict[str, Any], *, run_id: int) -> dict[str, Any]:
 
     async def keep_alive() -> None:
         # A live worker says so every third of the heartbeat, even while one Mailchimp call is
-        # slow; only a dead worker falls silent long enough to have its run retried.
+        # slow; only a dead worker falls silent long enough to have its run retried. A Redis
+        # hiccup must not end the ticker: the run would then look dead while it goes on.
         while True:
             await asyncio.sleep(max(job.heartbeat / 3, 0.2))
-            await heartbeat()
+            try:
+                await heartbeat()
+            except Exception as exc:  # whatever it was: say so, and try again next beat
+                logger.warning(
+                    "sync heartbeat failed", extra={"run_id": run_id, "error": type(exc).__name__}
+                )
 
     ticker = asyncio.create_task(keep_alive()) if job.heartbeat else None
     try:
@@ -66,5 +72,13 @@ async def scheduled_sync(ctx: dict[str, Any]) -> dict[str, int]:
     return {"queued": queued, "skipped": skipped}
 
 
-FUNCTIONS = [segment_sync, scheduled_sync]
-CRON_JOBS = [CronJob(scheduled_sync, cron="0 5 * * *", timeout=600, unique=True)]
+async def abandoned_runs(ctx: dict[str, Any]) -> dict[str, int]:
+    """Every minute: runs whose job ended without ending them are failed, so they can rerun."""
+    return {"failed": len(await sync.fail_abandoned(ctx["job"].queue))}
+
+
+FUNCTIONS = [segment_sync, scheduled_sync, abandoned_runs]
+CRON_JOBS = [
+    CronJob(scheduled_sync, cron="0 5 * * *", timeout=600, unique=True),
+    CronJob(abandoned_runs, cron="* * * * *", timeout=120, unique=True),
+]

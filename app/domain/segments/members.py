@@ -60,9 +60,8 @@ async def _upsert(rows: Sequence[dict[str, Any]], update: Sequence[str]) -> None
     )
 
 
-REFRESH_FIELDS = (
-    "members.id,members.email_address,members.status,members.last_changed,members.tags,total_items"
-)
+# Member field names: the client adds id, email_address and the paging totals itself.
+REFRESH_FIELDS = ("status", "last_changed", "tags")
 
 
 async def refresh(

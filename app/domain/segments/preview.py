@@ -17,6 +17,8 @@ from app.domain.segments.services import specs_from
 
 SAMPLE_SIZE = 8
 SHOWN_PROBLEMS = 50
+# Larger segments are checked when someone asks: reading 100,000 contacts takes seconds.
+AUTO_CHECK_LIMIT = 10_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,7 +85,7 @@ async def request(
         timeout=SYNC_TIMEOUT,
         heartbeat=SYNC_HEARTBEAT,
         retries=SYNC_ATTEMPTS,
-        retry_delay=5.0,
+        retry_delay=5.0,  # then 10, 20 s (backoff): a database or Redis restart is waited out
         run_id=run.id,
     )
     if job is None:  # a job of this segment is still in the queue: never two at once

@@ -209,6 +209,16 @@ async def list_segments(
     )
 
 
+async def status_summary(principal: Principal) -> dict[str, Any]:
+    """Live segments by sync status, and when the latest of them last synced."""
+    rows = await Segment.select(Segment.status, Segment.last_synced_at).where(_live(principal))
+    counts = {status.value: 0 for status in SegmentStatus}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    synced = [row["last_synced_at"] for row in rows if row["last_synced_at"] is not None]
+    return {"total": len(rows), "counts": counts, "last_synced_at": max(synced, default=None)}
+
+
 async def create(principal: Principal, data: SegmentInput) -> Segment:
     values = await _validate(principal, data, None)
     async with transaction():

@@ -20,8 +20,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from saq import Queue
+from saq.job import Status
 
 from app.db import transaction, utcnow
 from app.domain.connections import services as connections
@@ -43,6 +46,16 @@ from app.mailchimp.errors import (
 )
 
 logger = logging.getLogger(__name__)
+# A queued or running run whose job has ended or vanished is failed after this long unchanged.
+ABANDONED_AFTER = 3 * runs.SYNC_HEARTBEAT
+ABANDONED = (
+    "The sync stopped before it could finish: its worker lost contact with the database or "
+    "Redis. Sync again: members already in Mailchimp are updated, never added twice."
+)
+LIVE_JOB = (Status.NEW, Status.QUEUED, Status.ACTIVE)
+# Counts saved as they stand in memory; created/updated/rejected are added instead, in the
+# transaction that records the members they count.
+SAVED_AS_IS = ("selected", "unchanged", "invalid", "removed")
 
 BATCH = 500  # Mailchimp's limit per batch-subscribe call
 IN_FLIGHT = 10  # calls at once per account (the limiter enforces it across processes too)
@@ -105,7 +118,7 @@ async def _save_counts(p: Pass) -> None:
     items, p.items = p.items, []
     if items:
         await SyncRunItem.insert(*items)
-    await p.run.save([getattr(SyncRun, name) for name in (*runs.COUNTS, "api_calls")])
+    await p.run.save([getattr(SyncRun, name) for name in (*SAVED_AS_IS, "api_calls")])
     await p.heartbeat()
     await _publish(p.run)
 
@@ -113,15 +126,19 @@ async def _save_counts(p: Pass) -> None:
 def _item(
     p: Pass, contact_id: int | None, email: str, outcome: str, code: str, message: str
 ) -> None:
-    p.items.append(
-        SyncRunItem(
-            run=p.run.id,
-            contact_id=contact_id,
-            email=email,
-            outcome=outcome,
-            error_code=code,
-            message=message[:2000],
-        )
+    p.items.append(_item_row(p, contact_id, email, outcome, code, message))
+
+
+def _item_row(
+    p: Pass, contact_id: int | None, email: str, outcome: str, code: str, message: str
+) -> SyncRunItem:
+    return SyncRunItem(
+        run=p.run.id,
+        contact_id=contact_id,
+        email=email,
+        outcome=outcome,
+        error_code=code,
+        message=message[:2000],
     )
 
 
@@ -251,6 +268,28 @@ async def _fail(run: SyncRun, segment: Segment | None, reason: str) -> dict[str,
     return runs.summary(run)
 
 
+async def fail_abandoned(job_queue: Queue, *, quiet_for: float = ABANDONED_AFTER) -> list[int]:
+    """Runs still queued or running whose job has ended or is gone — its worker lost the
+    database at the moment it would have recorded the end, or the job was never queued because
+    Redis was down — end as failed, in words, so the segment can be synced again.
+    Only runs quiet for `quiet_for` seconds are looked at: a new run's job is queued just after
+    its row is written."""
+    cutoff = utcnow() - timedelta(seconds=quiet_for)
+    quiet = await SyncRun.objects().where(
+        SyncRun.status.is_in(list(runs.ACTIVE)) & (SyncRun.updated_at < cutoff)
+    )
+    ended = []
+    for run in quiet:
+        job = await job_queue.job(runs.job_key(run.segment))
+        if job is not None and job.kwargs.get("run_id") == run.id and job.status in LIVE_JOB:
+            continue
+        segment = await Segment.objects().where(Segment.id == run.segment).first()
+        await _fail(run, segment, ABANDONED)
+        logger.warning("sync run abandoned by its job", extra={"run_id": run.id})
+        ended.append(run.id)
+    return ended
+
+
 async def _send_segment(p: Pass) -> None:
     rejected = await SyncRunItem.select(SyncRunItem.contact_id).where(
         (SyncRunItem.run == p.run.id) & (SyncRunItem.outcome == "rejected")
@@ -377,6 +416,7 @@ async def _record_chunk(p: Pass, chunk: list[Pending], result: Any) -> None:
     p.run.api_calls += 1
     by_email = {item.contact["email"].strip().lower(): item for item in chunk}
     refused: set[str] = set()
+    rejections: list[SyncRunItem] = []
     for error in result.errors:
         email = (error.email_address or "").strip().lower()
         item = by_email.get(email) or (chunk[error.index] if error.index is not None else None)
@@ -384,11 +424,13 @@ async def _record_chunk(p: Pass, chunk: list[Pending], result: Any) -> None:
             continue
         refused.add(item.subscriber_hash)
         outcome = classify_member_error(error.error, error.error_code, error.field)
-        p.run.rejected += 1
         words = error.error or OUTCOME_MESSAGES[outcome]
         if error.field:
             words = f"{error.field}: {error.field_message or words}"
-        _item(p, item.contact["id"], item.contact["email"], "rejected", outcome.value, words)
+        contact = item.contact
+        rejections.append(
+            _item_row(p, contact["id"], contact["email"], "rejected", outcome.value, words)
+        )
     statuses = {}
     for created, answers in ((True, result.new_members), (False, result.updated_members)):
         for answer in answers:
@@ -397,14 +439,12 @@ async def _record_chunk(p: Pass, chunk: list[Pending], result: Any) -> None:
             if changed and (p.written_up_to is None or changed > p.written_up_to):
                 p.written_up_to = changed
     accepted = []
+    added = {"created": 0, "updated": 0, "rejected": len(rejections)}
     for item in chunk:
         if item.subscriber_hash in refused:
             continue
         status, created = statuses.get(item.contact["email"].strip().lower(), ("", not item.known))
-        if created:
-            p.run.created += 1
-        else:
-            p.run.updated += 1
+        added["created" if created else "updated"] += 1
         accepted.append(
             {
                 "subscriber_hash": item.subscriber_hash,
@@ -417,7 +457,17 @@ async def _record_chunk(p: Pass, chunk: list[Pending], result: Any) -> None:
                 "managed_tags": sorted(set(item.managed_tags) | set(item.remove_tags)),
             }
         )
-    await members.record_sent(p.segment, p.run.id, accepted)
+    # The members, their refusals and the counts commit together: a worker dying in between
+    # must not leave counts for members a resumed run sends (and counts) again, or the reverse.
+    async with transaction():
+        await members.record_sent(p.segment, p.run.id, accepted)
+        if rejections:
+            await SyncRunItem.insert(*rejections)
+        await SyncRun.update(
+            {getattr(SyncRun, name): getattr(SyncRun, name) + n for name, n in added.items()}
+        ).where(SyncRun.id == p.run.id)
+    for name, n in added.items():
+        setattr(p.run, name, getattr(p.run, name) + n)
 
 
 async def _remove_tags(p: Pass, pending: list[Pending]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -16,7 +17,7 @@ from app.domain.accounts.principal import Principal
 from app.domain.segments import runs, services, sync
 from app.lib.errors import ListbridgeError, NotFound
 from app.lib.forms import read_form
-from app.lib.templating import render, render_fragment
+from app.lib.templating import render
 
 OUTCOMES = ("invalid", "rejected", "removed", "would_remove", "skipped")
 
@@ -36,6 +37,18 @@ def _segment_status(event: dict[str, Any], current: str) -> str:
     return {"queued": "syncing", "running": "syncing", "completed": "synced", "failed": "error"}[
         event["status"]
     ]
+
+
+@lru_cache(maxsize=256)
+def status_fragment(engine: Any, template: str, raw: bytes, current: str) -> tuple[int, str]:
+    """(segment id, HTML) for one event off the channel. Every open tab gets the same event:
+    rendering it once per process, not once per tab, keeps progress prompt with many watching.
+    The partials read only the event, never the request."""
+    event = _revive(raw)
+    html = engine.get_template(template).render(
+        run=event, segment_status=_segment_status(event, current)
+    )
+    return event["segment_id"], html
 
 
 class SyncController(Controller):
@@ -79,12 +92,8 @@ class SyncController(Controller):
         async def stream() -> AsyncGenerator[ServerSentEventMessage, None]:
             async with channels.start_subscription([sync.channel(segment.id)]) as subscriber:
                 async for raw in subscriber.iter_events():
-                    event = _revive(raw)
-                    html = render_fragment(
-                        request,
-                        "segments/_status.html",
-                        run=event,
-                        segment_status=_segment_status(event, segment.status),
+                    _, html = status_fragment(
+                        request.app.template_engine, "segments/_status.html", raw, segment.status
                     )
                     yield ServerSentEventMessage(data=html, event="status")
 
@@ -102,14 +111,10 @@ class SyncController(Controller):
             channel = sync.organisation_channel(principal.organisation_id)
             async with channels.start_subscription([channel]) as subscriber:
                 async for raw in subscriber.iter_events():
-                    event = _revive(raw)
-                    html = render_fragment(
-                        request,
-                        "segments/_row_status.html",
-                        run=event,
-                        segment_status=_segment_status(event, ""),
+                    segment_id, html = status_fragment(
+                        request.app.template_engine, "segments/_row_status.html", raw, ""
                     )
-                    yield ServerSentEventMessage(data=html, event=f"segment-{event['segment_id']}")
+                    yield ServerSentEventMessage(data=html, event=f"segment-{segment_id}")
 
         return ServerSentEvent(
             stream(), headers={"cache-control": "no-store", "x-accel-buffering": "no"}

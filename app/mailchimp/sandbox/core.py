@@ -63,7 +63,8 @@ class Sandbox:
         return account
 
     def write_counts(self, ref: str) -> list[dict[str, Any]]:
-        """How many times API writes created or updated each member of the account."""
+        """How many times API writes created or updated each member of the account, and for
+        each write in order whether its answer was sent (False: an injected timeout withheld it)."""
         return [
             {
                 "list_id": list_id,
@@ -71,6 +72,7 @@ class Sandbox:
                 "email_address": count.email_address,
                 "created": count.created,
                 "updated": count.updated,
+                "answered": list(count.answered),
             }
             for (list_id, member_hash), count in self.account(ref).write_counts.items()
         ]

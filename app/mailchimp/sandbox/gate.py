@@ -2,7 +2,8 @@
 
 Order matters and mirrors what a client sees at Mailchimp: an unknown key is refused first;
 then the request occupies one of the account's 10 simultaneous connections for its whole life
-(injected latency included); injected faults strike before the operation touches any state.
+(injected latency included); injected faults strike before the operation touches any state
+(except a timeout set to strike after the write: the change is made, its answer withheld).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+from collections.abc import Callable
+from typing import Any
 
 from litestar.datastructures import Headers
 from litestar.enums import ScopeType
@@ -17,7 +20,13 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.mailchimp.sandbox.errors import ApiProblem, internal_error, too_many_requests
-from app.mailchimp.sandbox.state import Account, RequestLogEntry, SandboxState, remember
+from app.mailchimp.sandbox.state import (
+    Account,
+    RequestLogEntry,
+    SandboxState,
+    answer_withheld,
+    remember,
+)
 
 MAX_CONNECTIONS = 10
 ACCOUNT_SCOPE_KEY = "mailchimp_sandbox_account"
@@ -89,7 +98,7 @@ class ApiGate(ASGIMiddleware):
             raise too_many_requests()
         account.in_flight += 1
         try:
-            if await self._misbehave(account, entry, send):
+            if await self._misbehave(account, entry, send, lambda s: next_app(scope, receive, s)):
                 return
 
             async def recording_send(message: Message) -> None:
@@ -101,7 +110,9 @@ class ApiGate(ASGIMiddleware):
         finally:
             account.in_flight -= 1
 
-    async def _misbehave(self, account: Account, entry: RequestLogEntry, send: Send) -> bool:
+    async def _misbehave(
+        self, account: Account, entry: RequestLogEntry, send: Send, operate: Callable[[Send], Any]
+    ) -> bool:
         """Apply latency and maybe a fault; True when the request was answered here."""
         faults = account.faults
         if faults.latency_ms:
@@ -119,6 +130,8 @@ class ApiGate(ASGIMiddleware):
         roll -= faults.rate_500
         if roll < faults.rate_timeout:
             entry.fault = "timeout"
+            if faults.timeout_after_write:
+                await _operate_unanswered(operate)
             await asyncio.sleep(faults.timeout_seconds)
             # what a client sees if it waits that long: the CDN's HTML error page
             entry.status = 502
@@ -132,3 +145,16 @@ class ApiGate(ASGIMiddleware):
             await send({"type": "http.response.body", "body": _TIMEOUT_PAGE})
             return True
         return False
+
+
+async def _operate_unanswered(operate: Callable[[Send], Any]) -> None:
+    """Carry out the request but throw its answer away; its writes are marked unanswered."""
+
+    async def discard(message: Message) -> None:
+        return None
+
+    token = answer_withheld.set(True)
+    try:
+        await operate(discard)
+    finally:
+        answer_withheld.reset(token)

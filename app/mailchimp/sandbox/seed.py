@@ -72,6 +72,7 @@ def faults_from(body: dict[str, Any]) -> Faults:
         latency_ms=int(body.get("latency_ms", defaults.latency_ms)),
         retry_after=int(body.get("retry_after", defaults.retry_after)),
         timeout_seconds=float(body.get("timeout_seconds", defaults.timeout_seconds)),
+        timeout_after_write=bool(body.get("timeout_after_write", defaults.timeout_after_write)),
         seed=int(body["seed"]) if body.get("seed") not in (None, "") else None,
         **rates,
     )

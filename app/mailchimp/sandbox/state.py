@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,8 @@ WEBHOOK_EVENTS = ("subscribe", "unsubscribe", "profile", "cleaned", "upemail", "
 WEBHOOK_SOURCES = ("user", "admin", "api")
 HISTORY_LIMIT = 10_000  # request log and delivery record keep the latest entries (benchmarks)
 _web_ids = itertools.count(100_000_001)
+# Set by the gate while a request runs whose answer an injected timeout will withhold.
+answer_withheld: ContextVar[bool] = ContextVar("answer_withheld", default=False)
 
 
 def remember(history: list, entry: object) -> None:
@@ -148,6 +151,9 @@ class Faults:
     rate_500: float = 0.0
     rate_timeout: float = 0.0
     timeout_seconds: float = 130.0  # longer than Mailchimp's own 120 s and any sane client timeout
+    # A timeout strikes before the operation, or (True) after it: the write happens, its answer
+    # never arrives, as when Mailchimp's edge gives up on a backend that finished the work.
+    timeout_after_write: bool = False
     seed: int | None = None
 
 
@@ -166,6 +172,7 @@ class WriteCount:
     email_address: str
     created: int = 0
     updated: int = 0
+    answered: list[bool] = field(default_factory=list)  # per write, in order: False = withheld
 
 
 @dataclass
@@ -205,6 +212,7 @@ class Account:
             count.created += 1
         else:
             count.updated += 1
+        count.answered.append(not answer_withheld.get())
 
 
 @dataclass

@@ -8,9 +8,13 @@ import pytest
 from app.domain.audit.tables import AuditLog
 from app.domain.connections import clients
 from app.domain.connections.tables import MailchimpConnection
+from app.domain.segments import services as segment_services
+from app.domain.segments.services import SegmentInput
+from app.domain.segments.tables import Segment, SegmentStatus
 from app.lib.crypto import secret_box
 from tests.factories import add_person, htmx, log_in, make_organisation, post_form, soup
-from tests.mailchimp_factories import mailchimp_account, new_api_key
+from tests.integration.segments.sync_helpers import sync
+from tests.mailchimp_factories import connect, mailchimp_account, new_api_key
 
 
 async def test_a_good_key_connects_and_the_panel_shows_the_account(client, sandbox):
@@ -149,3 +153,31 @@ async def test_members_see_the_connection_but_cannot_change_it(client, sandbox):
     response = await post_form(client, "/settings/mailchimp/api-key", {"api_key": key})
     assert response.status_code == 403
     assert await MailchimpConnection.count() == 0
+
+
+async def test_the_panel_summarises_the_segments_by_sync_status(client, sandbox):
+    owner = await make_organisation()
+    lists = ("a1a1a1a1a1", "b2b2b2b2b2", "c3c3c3c3c3")
+    await connect(owner, sandbox, audiences=[{"id": i, "name": f"List {i}"} for i in lists])
+    await log_in(client, owner)
+    empty = soup(await client.get("/settings/mailchimp")).select_one(".sync-summary")
+    assert "No segments yet" in empty.get_text(" ", strip=True)
+
+    made = [
+        await segment_services.create(
+            owner.principal,
+            SegmentInput(name=f"Segment {i}", list_id=i, field_mapping={"FNAME": "first_name"}),
+        )
+        for i in lists
+    ]
+    assert (await sync(owner, made[0].id)).status == "completed"
+    await Segment.update({Segment.status: SegmentStatus.error}).where(Segment.id == made[1].id)
+    await segment_services.delete(owner.principal, made[2].id)
+
+    summary = soup(await client.get("/settings/mailchimp")).select_one(".sync-summary")
+    counts = {
+        li.select_one(".badge").get_text(strip=True): li.get_text(" ", strip=True)
+        for li in summary.select("li")
+    }
+    assert counts == {"synced": "synced 1 segment", "error": "error 1 segment"}
+    assert "Last sync just now" in summary.get_text(" ", strip=True)

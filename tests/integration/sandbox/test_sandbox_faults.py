@@ -9,15 +9,6 @@ from collections import Counter
 import pytest
 
 
-@pytest.fixture
-def set_faults(site, ids):
-    async def set_(**faults) -> None:
-        response = await site.put(f"/_sandbox/api/accounts/{ids.api_key}/faults", json=faults)
-        assert response.status_code == 200, response.text
-
-    return set_
-
-
 async def test_an_eleventh_simultaneous_request_gets_429(api, set_faults, sandbox, ids):
     await set_faults(latency_ms=300)
 
@@ -125,6 +116,27 @@ async def test_a_held_request_outlasts_the_client_and_changes_nothing(
     assert account.audiences[ids.staff].members == {}
     assert account.in_flight == 0
     assert [entry.fault for entry in account.request_log[-2:]] == ["timeout", "timeout"]
+
+
+async def test_a_timeout_after_the_write_makes_the_change_and_withholds_the_answer(
+    api, set_faults, sandbox, ids
+):
+    await set_faults(rate_timeout=1.0, timeout_seconds=0.2, timeout_after_write=True)
+    body = {"members": [{"email_address": "ada@fenwicktools.com", "status": "subscribed"}]}
+
+    first = await api.post(f"/lists/{ids.staff}", json=body)
+    await set_faults()
+    second = await api.post(f"/lists/{ids.staff}", json={**body, "update_existing": True})
+
+    assert first.status_code == 502
+    assert second.status_code == 200
+    account = sandbox.account(ids.api_key)
+    assert [m.email_address for m in account.audiences[ids.staff].members.values()] == [
+        "ada@fenwicktools.com"
+    ]
+    [counted] = sandbox.write_counts(ids.api_key)
+    assert (counted["created"], counted["updated"]) == (1, 1)
+    assert counted["answered"] == [False, True]
 
 
 async def test_fault_rates_must_be_fractions(site, ids):

@@ -4,57 +4,13 @@ and, for members and webhooks, to the field lists in FACTS.md §2.7, §2.12 and 
 from __future__ import annotations
 
 import hashlib
-import json
-from functools import cache
-from pathlib import Path
 
 import jsonschema
 import pytest
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
-
-SPEC_URI = "urn:mailchimp:marketing-openapi"
 
 
 def md5(text: str) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
-
-
-def untype_merge_values(node: object) -> None:
-    """The spec types each merge-field *value* as an object, even in request bodies where
-    every client sends strings; real responses carry strings (FACTS.md §6). Drop that one
-    `type`, leave everything else as published."""
-    if isinstance(node, dict):
-        extra = node.get("additionalProperties")
-        if isinstance(extra, dict) and extra.get("description", "").startswith(
-            "This object's keys are merge tags"
-        ):
-            extra.pop("type", None)
-        for value in node.values():
-            untype_merge_values(value)
-    elif isinstance(node, list):
-        for value in node:
-            untype_merge_values(value)
-
-
-@cache
-def validator_for(spec_path: Path, schema: str) -> jsonschema.Draft4Validator:
-    spec = json.loads(spec_path.read_text())
-    untype_merge_values(spec)
-    registry = Registry().with_resource(
-        SPEC_URI, Resource.from_contents(spec, default_specification=DRAFT4)
-    )
-    return jsonschema.Draft4Validator(
-        {"$ref": f"{SPEC_URI}#/components/schemas/{schema}"}, registry=registry
-    )
-
-
-@pytest.fixture
-def conforms(mailchimp_reference):
-    def check(document: dict, schema: str) -> None:
-        validator_for(mailchimp_reference / "marketing-openapi.json", schema).validate(document)
-
-    return check
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.domain.audit.tables import AuditLog
+from app.domain.segments import preview
 from app.domain.segments.tables import Segment
 from tests.contact_factories import make_contact
 from tests.factories import bearer, htmx, log_in, make_organisation, make_token, post_form, soup
@@ -135,6 +136,29 @@ async def test_the_merge_field_check_lists_rows_mailchimp_would_refuse(client, s
     assert len(rows) == 1
     assert bad["email"] in rows[0].get_text()
     assert "not a date" in rows[0].get_text()
+
+
+async def test_a_large_segment_checks_its_merge_fields_only_when_asked(
+    client, sandbox, monkeypatch
+):
+    owner, _, _ = await connected(sandbox)
+    for _ in range(3):
+        await make_contact(owner)
+    segment = await make_segment(owner)
+    await log_in(client, owner)
+    url = f"/segments/{segment.id}/merge-field-check"
+
+    small = soup(await client.get(f"/segments/{segment.id}")).select_one("#merge-field-check")
+    assert small["hx-get"] == url
+    assert small["hx-trigger"] == "load"
+
+    monkeypatch.setattr(preview, "AUTO_CHECK_LIMIT", 2)
+    large = soup(await client.get(f"/segments/{segment.id}")).select_one("#merge-field-check")
+    assert not large.has_attr("hx-trigger")
+    button = large.select_one("button")
+    assert button["hx-get"] == url
+    assert "Check now" in button.get_text()
+    assert "all 3 matching contacts" in large.get_text(" ", strip=True)
 
 
 async def test_the_segments_api(client, sandbox):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
+
 from app.domain.contacts import services as contacts
 from app.domain.segments import services
 from app.domain.segments.services import SegmentInput
@@ -87,6 +90,26 @@ async def test_someone_who_unsubscribed_in_mailchimp_is_never_subscribed_again(d
     assert audience(account)[grace["email"]].merge_fields["FNAME"] == "Grace H."
     row = await AudienceMember.objects().where(AudienceMember.email == grace["email"]).first()
     assert row.status == "unsubscribed"
+
+
+async def test_a_sync_reads_the_status_and_tags_mailchimp_holds(db, sandbox):
+    owner, _key, account = await connected(sandbox)
+    ada = await make_contact(owner)
+    segment = await make_segment(owner)
+    await sync(owner, segment.id)
+    member = audience(account)[ada["email"]]
+    # An admin unsubscribed and tagged her in Mailchimp, and no webhook told us.
+    member.status = "unsubscribed"
+    member.tags["VIP"] = member.last_changed
+    member.last_changed = sandbox.state.now() + timedelta(seconds=5)  # past our writes' mark
+
+    run = await sync(owner, segment.id)
+
+    assert run.status == "completed"
+    row = await AudienceMember.objects().where(AudienceMember.email == ada["email"]).first()
+    tags = json.loads(row.tags) if isinstance(row.tags, str) else row.tags
+    assert (row.status, tags) == ("unsubscribed", ["VIP"])
+    assert row.last_changed is not None
 
 
 async def test_new_members_join_as_pending_when_the_segment_asks_for_double_opt_in(db, sandbox):
