@@ -98,3 +98,25 @@ async def log_in(client: httpx.AsyncClient, member: Member) -> httpx.Response:
 
 def soup(response: httpx.Response) -> BeautifulSoup:
     return BeautifulSoup(response.text, "html.parser")
+
+
+def form_data(form) -> dict[str, list[str]]:
+    """What a browser would submit from a parsed <form> as it stands (CSRF field left out)."""
+    data: dict[str, list[str]] = {}
+    for element in form.select("input[name], select[name], textarea[name]"):
+        name = element["name"]
+        if name == "_csrf_token":
+            continue
+        if element.name == "select":
+            chosen = element.select_one("option[selected]") or element.select_one("option")
+            value = chosen.get("value", "") if chosen else ""
+        elif element.name == "textarea":
+            value = element.get_text()
+        elif element.get("type") in ("checkbox", "radio"):
+            if not element.has_attr("checked"):
+                continue
+            value = element.get("value", "on")
+        else:
+            value = element.get("value", "")
+        data.setdefault(name, []).append(value)
+    return data

@@ -35,7 +35,7 @@ def input_from_form(form: Form) -> SegmentInput:
             for key in form.data
             if key.startswith("map_")
         },
-        tags=form.get("tags").split(","),
+        tags=[tag.strip() for tag in form.get("tags").split(",")],
         status_if_new=form.get("status_if_new", "subscribed"),
         removal_policy=form.get("removal_policy", RemovalPolicy.none.value),
     )

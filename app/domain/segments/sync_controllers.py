@@ -15,7 +15,7 @@ from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage,
 
 from app.domain.accounts.principal import Principal
 from app.domain.segments import runs, services, sync
-from app.lib.errors import ListbridgeError
+from app.lib.errors import ListbridgeError, NotFound
 from app.lib.forms import read_form
 from app.lib.templating import render
 
@@ -63,6 +63,8 @@ class SyncController(Controller):
         try:
             run = await runs.request(principal, segment_id, mode=mode, trigger="manual")
             notice, problem = "", ""
+        except NotFound:  # not this organisation's segment: no page to send them back to
+            raise
         except ListbridgeError as exc:
             run, notice, problem = await runs.latest(principal, segment_id), "", exc.detail
         if not request.headers.get("hx-request"):
@@ -174,6 +176,8 @@ class RunController(Controller):
     async def retry_rejected(self, request: Request, principal: Principal, run_id: int) -> Redirect:
         try:
             new_run = await runs.retry_rejected(principal, run_id)
+        except NotFound:  # not this organisation's run: no page to send them back to
+            raise
         except ListbridgeError as exc:
             flash(request, exc.errors.get("run", exc.detail) if exc.errors else exc.detail, "error")
             return Redirect(f"/runs/{run_id}")

@@ -38,6 +38,26 @@ async def test_a_signed_product_event_tags_the_member_in_mailchimp(client, sandb
     assert set(audience(account)[email].tags) >= {"Trial", "Behaviour: active"}
 
 
+async def test_a_product_event_untags_the_member_in_mailchimp(client, sandbox):
+    owner, _key, account, people, _ = await synced_audience(
+        sandbox, people=2, tags=["staff", "Trial"]
+    )
+    path, secret = await event_hook(owner)
+    await rule(owner, "trial_ended", "untag", tags=["Trial"])
+    ended, still_trying = people[0]["email"], people[1]["email"]
+    assert set(audience(account)[ended].tags) == {"staff", "Trial"}
+
+    response = await send_signed(client, path, secret, {"event": "trial_ended", "email": ended})
+
+    assert response.status_code == 202, response.text
+    events = await settled(sandbox, expected=1)
+    assert events[0]["status"] == "processed", events[0]["error"]
+    assert events[0]["outcome"] == f"{ended} untagged Trial in Staff."
+    assert set(audience(account)[ended].tags) == {"staff"}
+    assert set(audience(account)[still_trying].tags) == {"staff", "Trial"}
+    assert audience(account)[ended].status == "subscribed"
+
+
 async def test_customerio_reporting_webhooks_are_verified_and_mapped(client, sandbox):
     owner, _key, account, people, _ = await synced_audience(sandbox, people=1)
     path, secret = await event_hook(owner)

@@ -46,7 +46,7 @@ async def connected(
 async def make_segment(owner: Member, **overrides: Any):
     data = SegmentInput(
         name=overrides.pop("name", "All staff"),
-        list_id=AUDIENCE,
+        list_id=overrides.pop("list_id", AUDIENCE),
         segment_type=overrides.pop("segment_type", "employee"),
         field_mapping=overrides.pop(
             "field_mapping", {"FNAME": "first_name", "LNAME": "last_name", "DEPT": "department"}
