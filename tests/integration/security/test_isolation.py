@@ -246,8 +246,6 @@ async def test_no_route_serves_one_organisation_to_another_or_to_nobody(app, cli
     b, b_token = await build_org_b(sandbox)
     all_endpoints = endpoints(app)
     walk = Walk(app, world, b)
-    before = await snapshot(world.owner.organisation.id, await _people(world))
-    sandbox_before = sandbox.write_counts(world.mailchimp_key)
 
     async with (
         browser(app, "203.0.113.21") as b_session,
@@ -257,6 +255,9 @@ async def test_no_route_serves_one_organisation_to_another_or_to_nobody(app, cli
         await log_in(client, world.owner)
         await walk.read_as_a(client, bearer(world.token), all_endpoints)
         walk.markers |= {p for p in id_paths(world, all_endpoints)}
+        # Taken after A's own visit (which logs A in and uses A's token).
+        before = await snapshot(world.owner.organisation.id, await _people(world))
+        sandbox_before = sandbox.write_counts(world.mailchimp_key)
         await log_in(b_session, b)
         await csrf_token(anonymous)
         callers = [
