@@ -129,6 +129,7 @@ class Walk:
         self.failures: list[str] = []
         self.exercised: set[Endpoint] = set()
         self.markers = set(world.markers)
+        self.seen_by_a: set[str] = set()
 
     def fail(self, caller: str, endpoint: Endpoint, url: str, problem: str) -> None:
         self.failures.append(f"{caller}: {endpoint.method} {url} ({endpoint.name}) {problem}")
@@ -171,6 +172,10 @@ class Walk:
                     self.forms.setdefault(key, form)
             if endpoint.parameters and response.status_code != 200:
                 self.fail("A itself", endpoint, url, f"answered {response.status_code}")
+            self.seen_by_a |= {m for m in self.world.markers if m in response.text}
+        # Each marker is on one of A's own pages: its absence from B's answers means something.
+        unseen = self.world.markers - self.seen_by_a
+        assert not unseen, f"markers A's own pages never show: {unseen}"
 
     async def refuse(self, endpoint: Endpoint, callers: list[Caller], b_session) -> None:
         url = endpoint.url(self.world.ids)

@@ -125,7 +125,6 @@ async def build_world_a(client, sandbox: Sandbox) -> WorldA:
         "yolanda.brisk",
         campaign.id,
         hook.public_id,
-        webhook.url_secret,
         api_token.prefix,
     }
     for person in people[:2]:
