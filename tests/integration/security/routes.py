@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from litestar import Litestar
+from litestar.constants import RESERVED_KWARGS
 from litestar.response import ServerSentEvent
 from litestar.routes import ASGIRoute, HTTPRoute
 
@@ -19,6 +20,7 @@ class Endpoint:
     path: str  # Litestar's template, e.g. /contacts/{contact_id:int}
     name: str
     streams: bool = False  # a server-sent event stream: answers until the client goes away
+    query: tuple[str, ...] = ()  # the query parameters the handler reads by name
 
     @property
     def parameters(self) -> list[str]:
@@ -32,6 +34,10 @@ class Endpoint:
         missing = [p for p in self.parameters if p not in values]
         assert not missing, f"{self}: no value for path parameter(s) {missing}"
         return PARAMETER.sub(lambda match: str(values[match.group(1)]), self.path)
+
+    def query_values(self, values: dict[str, int | str]) -> dict[str, str]:
+        """A's ids for the query parameters named like one (e.g. audit history's entity_id)."""
+        return {name: str(values[name]) for name in self.query if name in values}
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.name})"
@@ -52,8 +58,16 @@ def endpoints(app: Litestar) -> list[Endpoint]:
                 continue
             streams = handler.parsed_fn_signature.return_type.annotation is ServerSentEvent
             name = handler.name or f"{route.path} (Litestar)"
-            found += [Endpoint(m, route.path, name, streams) for m in methods]
+            query = _query_parameters(handler, route)
+            found += [Endpoint(m, route.path, name, streams, query) for m in methods]
     return found
+
+
+def _query_parameters(handler, route: HTTPRoute) -> tuple[str, ...]:
+    """Parameters of the handler that are neither in the path, nor injected, nor reserved."""
+    named = set(handler.parsed_fn_signature.parameters) - {"self"}
+    injected = set(handler.resolve_dependencies()) | RESERVED_KWARGS
+    return tuple(sorted(named - injected - set(PARAMETER.findall(route.path))))
 
 
 # Routes anyone may call, by handler name (or path prefix), with the reason. test_isolation

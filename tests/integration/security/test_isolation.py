@@ -183,6 +183,8 @@ class Walk:
         if body is None:
             self.fail("test", endpoint, url, "has no documented body: add one in bodies.py")
             return
+        if query := endpoint.query_values(self.world.ids):
+            body["params"] = query
         sent = url + repr(body)
         for caller in callers:
             response = await caller.send(endpoint, url, body)
