@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from app.domain.accounts import services, tokens
 from app.domain.accounts.principal import Principal
 from app.domain.accounts.tables import Role
-from app.lib.errors import InvalidInput, ListbridgeError
+from app.lib.errors import InvalidInput, ListbridgeError, NotFound
 from app.lib.forms import read_form
 from app.lib.templating import render
 
@@ -62,6 +62,8 @@ class TeamController(Controller):
         try:
             await services.change_role(principal, user_id=user_id, role=form.get("role"))
             flash(request, "Role updated.", "success")
+        except NotFound:
+            raise  # another organisation's person: 404, never a "done" redirect
         except ListbridgeError as exc:
             flash(
                 request, exc.detail if not exc.errors else next(iter(exc.errors.values())), "error"
@@ -73,6 +75,8 @@ class TeamController(Controller):
         try:
             await services.remove_member(principal, user_id=user_id)
             flash(request, "Member removed.", "success")
+        except NotFound:
+            raise
         except ListbridgeError as exc:
             flash(request, exc.detail, "error")
         return Redirect("/settings")

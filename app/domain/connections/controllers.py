@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from app.domain.accounts.principal import Principal
 from app.domain.connections import audiences, oauth, services
 from app.domain.segments import services as segments
-from app.lib.errors import InvalidInput, ListbridgeError, UpstreamUnavailable
+from app.lib.errors import InvalidInput, ListbridgeError, NotFound, UpstreamUnavailable
 from app.lib.forms import read_form
 from app.lib.templating import render
 
@@ -143,13 +143,17 @@ class MailchimpSettingsController(Controller):
     async def merge_field_list(
         self, principal: Principal, list_id: str, refresh: bool = False
     ) -> Template:
+        status = 200
         try:
             fields, problem = await audiences.merge_fields(principal, list_id, refresh=refresh), ""
         except ListbridgeError as exc:
             fields, problem = [], exc.detail
+            # An audience outside the connected account: the notice, as a 404 (htmx swaps 4xx).
+            status = exc.status_code if isinstance(exc, NotFound) else 200
         return Template(
             "connections/_merge_fields.html",
             context={"fields": fields, "problem": problem, "list_id": list_id},
+            status_code=status,
         )
 
 

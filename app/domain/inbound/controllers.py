@@ -85,6 +85,8 @@ class EventController(Controller):
     @get("/webhooks/{list_id:str}", name="events.webhook")
     async def webhook(self, request: Request, principal: Principal, list_id: str) -> Template:
         """One audience's webhook (the segment page loads this)."""
+        if not await mailchimp_webhooks.registrable(principal, list_id):
+            raise NotFound("No segment feeds this audience, so it needs no webhook.")
         found = await mailchimp_webhooks.webhook_for(principal, list_id)
         return render(request, "inbound/_webhook.html", webhook=found, list_id=list_id, notice="")
 

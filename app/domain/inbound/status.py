@@ -18,7 +18,7 @@ from app.domain.connections.audiences import audiences as connected_audiences
 from app.domain.contacts import services as contacts
 from app.domain.segments import audience_status
 from app.domain.segments.audience_status import STATUSES
-from app.lib.errors import ListbridgeError
+from app.lib.errors import ListbridgeError, NotFound
 
 STATUS_LABELS = {
     "subscribed": "Subscribed",
@@ -106,7 +106,13 @@ async def audiences(principal: Principal) -> list[AudienceStatus]:
 
 
 async def audience_counts(principal: Principal, list_id: str) -> dict[str, int]:
-    counts = await audience_status.status_counts(principal.organisation_id, list_id)
+    organisation_id = principal.organisation_id
+    counts = await audience_status.status_counts(organisation_id, list_id)
+    # An audience we hold no members of and no segment feeds is not this organisation's.
+    if list_id not in counts and list_id not in await audience_status.targeted_audiences(
+        organisation_id
+    ):
+        raise NotFound("No segment of this organisation feeds that audience.")
     return _counts(counts.get(list_id, {}))
 
 

@@ -60,6 +60,8 @@ class SyncController(Controller):
     ) -> Template | Redirect:
         form = await read_form(request)
         mode = form.get("mode", "incremental")
+        # Another organisation's segment is a 404, not a flash that reads as handled.
+        await services.get(principal, segment_id)
         try:
             run = await runs.request(principal, segment_id, mode=mode, trigger="manual")
             notice, problem = "", ""
@@ -174,6 +176,7 @@ class RunController(Controller):
 
     @post("/{run_id:int}/retry-rejected", name="runs.retry_rejected")
     async def retry_rejected(self, request: Request, principal: Principal, run_id: int) -> Redirect:
+        await runs.get(principal, run_id)  # another organisation's run: 404
         try:
             new_run = await runs.retry_rejected(principal, run_id)
         except NotFound:  # not this organisation's run: no page to send them back to
