@@ -181,6 +181,19 @@ def handle_unstorable_value(request: Request, exc: Exception) -> Response:
     )
 
 
+def handle_unreadable_body(request: Request, exc: Exception) -> Response:
+    """msgspec lets these escape Litestar's JSON decoding: bytes that are not UTF-8, and JSON
+    nested past its recursion limit ([[[[…]]]] ten thousand deep)."""
+    if isinstance(exc, RecursionError) and "deserializing" not in str(exc):
+        return handle_internal_error(request, exc)
+    detail = (
+        "The request body is not valid UTF-8."
+        if isinstance(exc, UnicodeDecodeError)
+        else "The request body is nested too deeply to read."
+    )
+    return _respond(request, 400, "Invalid request", detail)
+
+
 def handle_internal_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return _respond(
@@ -202,5 +215,7 @@ EXCEPTION_HANDLERS = {
     OverflowError: handle_unstorable_value,
     asyncpg.exceptions._base.DataError: handle_unstorable_value,
     asyncpg.exceptions.DataError: handle_unstorable_value,
+    UnicodeDecodeError: handle_unreadable_body,
+    RecursionError: handle_unreadable_body,
     Exception: handle_internal_error,
 }
