@@ -6,13 +6,23 @@ import's to reject."""
 from __future__ import annotations
 
 import codecs
+import csv
+import io
 from dataclasses import dataclass
 
 import pytest
 
 from app.domain.contacts.tables import Contact, ContactImport
-from tests.factories import csrf_token, log_in, make_organisation, post_form, soup
-from tests.integration.contacts.helpers import import_id_from, upload_csv
+from tests.factories import (
+    bearer,
+    csrf_token,
+    log_in,
+    make_organisation,
+    make_token,
+    post_form,
+    soup,
+)
+from tests.integration.contacts.helpers import finished, import_id_from, upload_csv
 
 from .corpus import HTML_NAME, SQL_ISH, Case, report, run_cases
 from .world import build_world
@@ -258,3 +268,28 @@ async def test_an_upload_without_an_email_column_cannot_start_until_one_is_chose
     imported = await ContactImport.select().where(ContactImport.id == import_id).first()
     assert imported["status"] == "uploaded"
     assert await Contact.count() == 0
+
+
+SPREADSHEET_FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+async def test_refused_rows_download_without_formulas_a_spreadsheet_would_run(client, sandbox):
+    owner = await make_organisation()
+    await log_in(client, owner)
+    formulas = next(f for f in FILES if f.name == "formula-injection")
+    response = await client.post(
+        "/api/v1/contacts/import",
+        content=formulas.content,
+        headers={**bearer(await make_token(owner)), "content-type": "text/csv"},
+    )
+    assert response.status_code == 202, response.text
+    import_id = response.json()["import_id"]
+    assert (await finished(import_id))["rejected_count"] == 1
+
+    download = await client.get(f"/contacts/import/{import_id}/rejected.csv")
+
+    cells = [
+        cell for row in csv.reader(io.StringIO(download.text.lstrip("\ufeff"))) for cell in row
+    ]
+    assert "'=cmd|' /C calc'!A0" in cells  # kept, as text
+    assert not [cell for cell in cells if cell.startswith(SPREADSHEET_FORMULA_STARTS)], cells
