@@ -16,7 +16,6 @@ from litestar.channels import ChannelsPlugin
 from litestar.datastructures import CacheControlHeader, State
 from litestar.di import Provide
 from litestar.middleware.session.client_side import CookieBackendConfig
-from litestar.openapi import OpenAPIConfig
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.static_files import create_static_files_router
@@ -99,6 +98,7 @@ def create_app() -> Litestar:
     from app.lib.csrf import csrf_middleware
     from app.lib.errors import EXCEPTION_HANDLERS
     from app.lib.logging import configure_logging
+    from app.lib.openapi import document_api_errors, openapi_config
     from app.lib.redis import close_shared, redis_url, shared_client
     from app.lib.templating import template_config
     from app.sandbox_mount import LateBoundApp, create_sandbox
@@ -177,14 +177,13 @@ def create_app() -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
-        openapi_config=OpenAPIConfig(
-            title="Listbridge API", version="1", path="/schema", description=__doc__
-        ),
+        openapi_config=openapi_config(__doc__),
         state=State({"settings": settings}),
         # Logging is configured once, by configure_logging(); Litestar must not reconfigure it.
         logging_config=None,
         request_max_body_size=25 * 1024 * 1024,
     )
+    document_api_errors(app)
     if sandbox is not None:
         # Mailchimp calls and the sandbox's webhook deliveries both go through this app, in-process.
         from app.domain.connections.clients import route_through

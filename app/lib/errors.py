@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import asyncpg.exceptions
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
@@ -168,6 +169,31 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return _respond(request, status, title, detail, headers=getattr(exc, "headers", None) or None)
 
 
+def handle_unstorable_value(request: Request, exc: Exception) -> Response:
+    """A number or text the database cannot hold (an id past 64 bits, a NUL character): the
+    caller's input, refused before anything was written."""
+    logger.info("value refused by the database: %s", type(exc).__name__)
+    return _respond(
+        request,
+        400,
+        "Invalid request",
+        "A value in the request is out of range or contains characters that cannot be stored.",
+    )
+
+
+def handle_unreadable_body(request: Request, exc: Exception) -> Response:
+    """msgspec lets these escape Litestar's JSON decoding: bytes that are not UTF-8, and JSON
+    nested past its recursion limit ([[[[…]]]] ten thousand deep)."""
+    if isinstance(exc, RecursionError) and "deserializing" not in str(exc):
+        return handle_internal_error(request, exc)
+    detail = (
+        "The request body is not valid UTF-8."
+        if isinstance(exc, UnicodeDecodeError)
+        else "The request body is nested too deeply to read."
+    )
+    return _respond(request, 400, "Invalid request", detail)
+
+
 def handle_internal_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error", extra={"path": request.url.path, "method": request.method})
     return _respond(
@@ -184,5 +210,12 @@ EXCEPTION_HANDLERS = {
     PermissionDeniedException: handle_permission_denied,
     ValidationException: handle_validation,
     HTTPException: handle_http_exception,
+    # sqlite3 cannot bind ints past 64 bits; asyncpg refuses values its column types can't hold
+    # (client side: _base.DataError) and Postgres refuses bad data (SQLSTATE class 22).
+    OverflowError: handle_unstorable_value,
+    asyncpg.exceptions._base.DataError: handle_unstorable_value,
+    asyncpg.exceptions.DataError: handle_unstorable_value,
+    UnicodeDecodeError: handle_unreadable_body,
+    RecursionError: handle_unreadable_body,
     Exception: handle_internal_error,
 }

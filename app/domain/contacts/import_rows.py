@@ -17,6 +17,7 @@ from app.domain.contacts.import_plan import KeyTracker, decide
 from app.domain.contacts.imports import import_row
 from app.domain.contacts.tables import ContactImportChunk, ContactImportRejection
 from app.lib.pagination import Page, keyset_page
+from app.lib.spreadsheet import inert_row
 
 PREVIEW_ROWS = 20
 
@@ -124,7 +125,7 @@ async def _rejected_csv_lines(principal: Principal, row: dict[str, Any]) -> Asyn
     import_id = row["id"]
     text = io.StringIO()
     writer = csv.writer(text, delimiter=row["delimiter"], lineterminator="\r\n")
-    writer.writerow([*row["header"], "reason"])
+    writer.writerow(inert_row([*row["header"], "reason"]))
     yield "\ufeff" + text.getvalue()  # the mark makes Excel read UTF-8 correctly
     cursor = None
     while True:
@@ -132,7 +133,7 @@ async def _rejected_csv_lines(principal: Principal, row: dict[str, Any]) -> Asyn
         text.seek(0)
         text.truncate()
         for rejection in page.items:
-            writer.writerow([*rejection["row_values"], rejection["reason"]])
+            writer.writerow(inert_row([*rejection["row_values"], rejection["reason"]]))
         yield text.getvalue()
         if page.next_cursor is None:
             return

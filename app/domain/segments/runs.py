@@ -18,6 +18,7 @@ from app.domain.segments.tables import RunStatus, SyncRun, SyncRunItem
 from app.lib import audit, queue
 from app.lib.errors import Conflict, InvalidInput, NotFound
 from app.lib.pagination import Page, keyset_page
+from app.lib.spreadsheet import inert_row
 
 MODES = ("incremental", "full", "dry_run")
 TRIGGERS = ("manual", "scheduled", "api", "event", "retry")
@@ -190,13 +191,15 @@ async def rejected_csv(principal: Principal, run_id: int) -> AsyncIterator[str]:
         )
         for row in rows:
             writer.writerow(
-                [
-                    row["email"],
-                    row["contact_id"] or "",
-                    row["outcome"],
-                    row["error_code"],
-                    row["message"],
-                ]
+                inert_row(
+                    [
+                        row["email"],
+                        row["contact_id"] or "",
+                        row["outcome"],
+                        row["error_code"],
+                        row["message"],
+                    ]
+                )
             )
         yield buffer.getvalue()
         buffer.seek(0)
