@@ -45,8 +45,9 @@ async def _finish(
     await InboundEvent.update(
         {
             InboundEvent.status: status,
-            InboundEvent.outcome: outcome[:2000],
-            InboundEvent.error: error[:2000],
+            # Postgres text holds no NUL, and an outcome may quote the sender's words.
+            InboundEvent.outcome: outcome.replace("\x00", "")[:2000],
+            InboundEvent.error: error.replace("\x00", "")[:2000],
             InboundEvent.processed_at: utcnow(),
             InboundEvent.attempts: InboundEvent.attempts + 1,
         }

@@ -257,3 +257,23 @@ async def test_malformed_product_events_are_refused_never_a_500(
     assert response.headers["content-type"].startswith("application/problem+json")
     assert await InboundEvent.count() == 0
     assert await Contact.count() == contacts_before
+
+
+async def test_an_event_name_with_a_nul_character_is_refused_or_recorded_never_failed(
+    client, sandbox
+):
+    # Postgres text cannot hold NUL: there the delivery is refused whole (400, nothing stored);
+    # SQLite stores it, and its outcome, which quotes the name, must still be saved.
+    owner, _key, _account, people, _ = await synced_audience(sandbox, people=1)
+    path, secret = await event_hook(owner)
+    event = {"event": "trial\u0000started", "email": people[0]["email"]}
+
+    response = await send_signed(client, path, secret, event)
+
+    if response.status_code == 400:
+        assert "cannot be stored" in response.json()["detail"]
+        assert await InboundEvent.count() == 0
+        return
+    assert response.status_code == 202, response.text
+    events = await settled(sandbox, expected=1)
+    assert events[0]["status"] == "ignored", events[0]["error"]
