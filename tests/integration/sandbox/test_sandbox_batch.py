@@ -245,5 +245,6 @@ async def test_every_api_write_is_counted_per_member(api, ids, sandbox, put_memb
             "email_address": "quy@fenwicktools.com",
             "created": 1,
             "updated": 2,
+            "answered": [True, True, True],  # no injected timeout withheld an answer
         }
     ]
