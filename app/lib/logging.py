@@ -47,6 +47,20 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     return {k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRS}
 
 
+def _masked(value: Any) -> Any:
+    """Strings masked however deeply they sit in a structured extra (the filter sees only
+    top-level strings, and a JSON line prints the rest as it is)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_masked(v) for v in value]
+    if value is None or isinstance(value, int | float):
+        return value
+    return mask(str(value))  # what json.dumps(default=str) would print
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -54,7 +68,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
-            **_extras(record),
+            **_masked(_extras(record)),
         }
         if record.exc_info:
             entry["exc"] = mask(self.formatException(record.exc_info))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -10,7 +11,7 @@ from app.lib.audit import diff, redact
 from app.lib.emails import email_problem, normalise_email
 from app.lib.errors import InvalidInput
 from app.lib.forms import safe_next
-from app.lib.logging import RedactSecrets, mask
+from app.lib.logging import JsonFormatter, RedactSecrets, mask
 from app.lib.pagination import decode_cursor, encode_cursor
 
 
@@ -104,3 +105,12 @@ def test_cursors_round_trip_and_garbage_is_a_clear_error():
 )
 def test_next_targets_stay_on_this_site(target, expected):
     assert safe_next(target) == expected
+
+
+def test_json_log_lines_mask_secrets_inside_structured_extras():
+    record = logging.LogRecord("t", logging.INFO, __file__, 1, "connected", None, None)
+    record.details = {"api_key": "0123456789abcdef0123456789abcdef-us6", "tries": 2}
+    RedactSecrets().filter(record)
+    line = JsonFormatter().format(record)
+    assert "0123456789abcdef" not in line
+    assert json.loads(line)["details"]["tries"] == 2

@@ -17,6 +17,7 @@ import jsonschema
 from bs4 import BeautifulSoup, Tag
 
 from tests.contact_factories import DOMAIN
+from tests.mailchimp_factories import new_api_key
 
 UPLOAD_CSV = f"email,first_name,last_name\nnew.person@{DOMAIN},New,Person\n".encode()
 HX_METHODS = ("post", "put", "patch", "delete")
@@ -89,7 +90,8 @@ def api_bodies(ids: dict[str, int | str]) -> dict[str, dict[str, Any]]:
     """A documented, valid example body per API operation (by route name)."""
     return {
         "api.campaigns.track": {"campaign_id": "b0b0b0b0b0"},
-        "api.connection.create": {"api_key": "0123456789abcdef0123456789abcdef-us21"},
+        # A fresh key (the sandbox opens an empty account for it), not the docs' example.
+        "api.connection.create": {"api_key": new_api_key("us21")},
         "api.contacts.create": {"email": f"new.person@{DOMAIN}", "entity_type": "employee"},
         "api.contacts.update": {"department": "Finance"},
         "api.triggers.create": {

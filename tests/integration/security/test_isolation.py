@@ -40,6 +40,7 @@ from tests.integration.security.bodies import (
 )
 from tests.integration.security.routes import Endpoint, endpoints, is_public
 from tests.integration.security.world import WorldA, build_org_b, build_world_a
+from tests.mailchimp_factories import new_api_key
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,7 @@ def form_fallbacks(ids: dict[str, int | str]) -> dict[str, FormBody]:
         # The organisation switcher shows to people in two organisations: B asks for A's.
         "session.organisation": FormBody([("organisation_id", str(ids["organisation_id"]))]),
         # The API-key form shows while no account is connected (A is connected).
-        "settings.mailchimp.connect": FormBody([("api_key", f"{'1' * 32}-us19")]),
+        "settings.mailchimp.connect": FormBody([("api_key", new_api_key())]),
         # The column mapping shows before an import starts (A's has finished).
         "contacts.import.mapping": FormBody([("column-0", "email"), ("entity_type", "employee")]),
         # "Try again" / "Retry" buttons show after failures only; they carry just the CSRF token.
