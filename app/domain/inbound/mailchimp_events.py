@@ -134,6 +134,8 @@ def _profile_changes(
             continue  # absent, or an address (several parts): no single contact field takes it
         if tag in sent and _same(sent[tag], value):
             continue  # as we sent it: the contact's own value is the newer one
+        if tag not in sent and not value.strip():
+            continue  # a field we never filled, still empty: nothing the person changed
         if source in PROFILE_FIELDS:
             changes[source] = value
         elif source.startswith(ATTRIBUTE_PREFIX):

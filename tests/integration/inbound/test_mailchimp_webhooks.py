@@ -6,6 +6,10 @@ from app.domain.audit.tables import AuditLog
 from app.domain.contacts import services as contacts
 from app.domain.contacts.tables import Contact
 from app.domain.inbound.tables import InboundEvent
+from app.domain.segments import services as segments
+from app.domain.segments.services import SegmentInput
+from tests.contact_factories import make_contact
+from tests.factories import log_in, soup
 from tests.integration.inbound.helpers import change, member_status, settled, synced_audience
 from tests.integration.segments.sync_helpers import AUDIENCE
 
@@ -110,6 +114,25 @@ async def test_a_profile_edit_does_not_undo_a_change_made_here_since_the_last_sy
     assert contact["last_name"] == "Married-Name"
 
 
+async def test_a_profile_edit_leaves_a_field_we_never_filled_in_mailchimp_alone(db, sandbox):
+    owner, key, _, people, made = await synced_audience(
+        sandbox, people=1, field_mapping={"FNAME": "first_name"}
+    )
+    person = people[0]
+    # LNAME is mapped only now: Mailchimp holds it empty until the next sync fills it.
+    current = await segments.get(owner.principal, made.id)
+    data = SegmentInput(**{f: getattr(current, f) for f in SegmentInput.__dataclass_fields__})
+    data.field_mapping = {"FNAME": "first_name", "LNAME": "last_name"}
+    await segments.update(owner.principal, made.id, data)
+
+    await change(sandbox, key, person["email"], "edit_profile", merge_fields={"FNAME": "Renata"})
+    await settled(sandbox, expected=1)
+
+    contact = await contacts.get_contact(owner.principal, person["id"])
+    assert contact["first_name"] == "Renata"
+    assert contact["last_name"] == person["last_name"]  # not wiped by Mailchimp's empty LNAME
+
+
 async def test_our_own_api_writes_do_not_echo_back(db, sandbox):
     _owner, _key, _, _people, _made = await synced_audience(sandbox)
     # The sync wrote every member through the API: no webhook was fired for those writes.
@@ -120,8 +143,6 @@ async def test_our_own_api_writes_do_not_echo_back(db, sandbox):
 
 
 async def test_a_contact_page_shows_its_status_per_audience(client, sandbox):
-    from tests.factories import log_in, soup
-
     owner, key, _, people, _ = await synced_audience(sandbox, people=1)
     await change(sandbox, key, people[0]["email"], "unsubscribe", source="user")
     await settled(sandbox, expected=1)
@@ -180,3 +201,23 @@ async def test_an_unsubscribe_in_mailchimp_is_recorded_as_the_contact_s_consent_
     assert await preferences.get_preference(owner.principal, people[1]["id"]) is None
     history = await preferences.history(owner.principal, person["id"])
     assert history[0]["actor_type"] == "webhook"
+
+
+async def test_each_contact_row_in_the_list_shows_its_status_per_audience(client, sandbox):
+    owner, key, _, people, _ = await synced_audience(sandbox, people=2)
+    left, stayed = people
+    await change(sandbox, key, left["email"], "unsubscribe")
+    await settled(sandbox, expected=1)
+    never_synced = await make_contact(owner, department="Support")
+    await log_in(client, owner)
+
+    page = soup(await client.get("/contacts"))
+
+    def badges(contact: dict) -> list[str]:
+        link = page.find("a", href=f"/contacts/{contact['id']}")
+        cell = link.find_parent("td")
+        return [item.get_text(strip=True) for item in cell.select(".audience-badges li")]
+
+    assert badges(left) == ["Staff: unsubscribed"]
+    assert badges(stayed) == ["Staff: subscribed"]
+    assert badges(never_synced) == []
