@@ -5,7 +5,7 @@ Runs tests/integration/faults/test_faulty_sync.py at --contacts (10 % 429 with R
 and prints its figures. The test itself asserts the outcome: exact audience, run completed,
 no member written after the app knew it succeeded.
 
-    python bench/faults.py --contacts 50000 [--backend postgres]
+    python bench/faults.py --contacts 50000   # Postgres + Redis on loopback
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ TEST = "tests/integration/faults/test_faulty_sync.py"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=50_000)
-    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--backend", choices=("postgres",), default="postgres")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="listbridge-bench-faults-") as scratch:
         figures_file = Path(scratch) / "figures.json"

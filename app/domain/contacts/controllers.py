@@ -23,6 +23,7 @@ from app.domain.contacts.fields import (
 from app.domain.contacts.import_pages import ImportController
 from app.domain.contacts.services import EDITABLE, ContactFilters, DuplicateContact
 from app.domain.inbound import status as inbound_status
+from app.domain.segments import audience_status
 from app.lib.errors import InvalidInput
 from app.lib.forms import Form, read_form
 from app.lib.templating import render
@@ -88,7 +89,16 @@ class ContactController(Controller):
             employment_status=employment_status,
         )
         page = await services.list_contacts(principal, filters, cursor=cursor)
-        context = {"page": page, "filters": filters, "cursor": cursor, "labels": LABELS}
+        statuses = await audience_status.statuses_by_contact(
+            principal.organisation_id, [contact["id"] for contact in page.items]
+        )
+        context = {
+            "page": page,
+            "filters": filters,
+            "cursor": cursor,
+            "labels": LABELS,
+            "audience_statuses": statuses,
+        }
         if _wants_fragment(request):
             partial = "contacts/_rows.html" if cursor else "contacts/_results.html"
             return render(request, partial, **context)

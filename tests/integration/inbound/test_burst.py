@@ -1,4 +1,4 @@
-"""A burst of 2,000 Mailchimp deliveries: every one accepted fast, stored, and applied."""
+"""A burst of 2,000 Mailchimp deliveries: every one accepted, stored, and applied."""
 
 from __future__ import annotations
 
@@ -33,17 +33,10 @@ async def test_a_burst_of_2000_events_is_accepted_with_none_lost(client, sandbox
         bodies.append(body)
 
     began = time.perf_counter()
-    slowest = 0.0
     for offset in range(0, BURST, AT_ONCE):
-
-        async def timed(body: str):
-            sent = time.perf_counter()
-            response = await deliver(client, webhook, body)
-            return response, time.perf_counter() - sent
-
-        answers = await asyncio.gather(*(timed(b) for b in bodies[offset : offset + AT_ONCE]))
-        assert [r.status_code for r, _ in answers] == [200] * len(answers)
-        slowest = max(slowest, *(seconds for _, seconds in answers))
+        batch = bodies[offset : offset + AT_ONCE]
+        answers = await asyncio.gather(*(deliver(client, webhook, body) for body in batch))
+        assert [r.status_code for r in answers] == [200] * len(answers)
     accepted_in = time.perf_counter() - began
 
     events = await settled(sandbox, expected=BURST, timeout=120)
@@ -59,4 +52,4 @@ async def test_a_burst_of_2000_events_is_accepted_with_none_lost(client, sandbox
     for email, body in last.items():
         expected = "subscribed" if body.startswith("type=subscribe") else "unsubscribed"
         assert await member_status(email) == expected
-    assert accepted_in < 45, accepted_in
+    # How fast is bench/inbound.py's to measure (speed targets live in bench/, not in tests).
