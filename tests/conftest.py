@@ -58,3 +58,16 @@ if BACKEND == "postgres":
     os.environ["REDIS_URL"] = REDIS_TEST_URL
 
 pytest_plugins = ["tests.fixtures.secrets", "tests.fixtures.app", "tests.fixtures.browser"]
+
+
+def pytest_collection_modifyitems(config, items):
+    """The Postgres pass re-runs what touches the database or Redis — every test that uses the
+    app — and leaves out the rest (pure units, the standalone sandbox's own tests): their result
+    cannot depend on the backend, and the SQLite pass has run them already."""
+    if BACKEND != "postgres":
+        return
+    kept = [item for item in items if "app" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if "app" not in getattr(item, "fixturenames", ())]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
