@@ -15,7 +15,7 @@ from litestar.response import Redirect, ServerSentEvent, ServerSentEventMessage,
 
 from app.domain.accounts.principal import Principal
 from app.domain.segments import runs, services, sync
-from app.lib.errors import ListbridgeError, NotFound
+from app.lib.errors import ListbridgeError
 from app.lib.forms import read_form
 from app.lib.templating import render
 
@@ -65,8 +65,6 @@ class SyncController(Controller):
         try:
             run = await runs.request(principal, segment_id, mode=mode, trigger="manual")
             notice, problem = "", ""
-        except NotFound:  # not this organisation's segment: no page to send them back to
-            raise
         except ListbridgeError as exc:
             run, notice, problem = await runs.latest(principal, segment_id), "", exc.detail
         if not request.headers.get("hx-request"):
@@ -179,8 +177,6 @@ class RunController(Controller):
         await runs.get(principal, run_id)  # another organisation's run: 404
         try:
             new_run = await runs.retry_rejected(principal, run_id)
-        except NotFound:  # not this organisation's run: no page to send them back to
-            raise
         except ListbridgeError as exc:
             flash(request, exc.errors.get("run", exc.detail) if exc.errors else exc.detail, "error")
             return Redirect(f"/runs/{run_id}")
