@@ -14,23 +14,35 @@ from typing import Any
 from app.domain.contacts.csv_mapping import RowValues
 from app.domain.contacts.fields import display_name, name_keys
 
+Key = tuple[str, str]  # ("email", lower-cased address) | ("external_id", value)
+
+
+def file_keys(row: RowValues) -> list[Key]:
+    """The keys by which a row may repeat an earlier one, in the order they are checked."""
+    keys = [("email", row.values["email"].lower())]
+    if external_id := row.values.get("external_id"):
+        keys.append(("external_id", external_id))
+    return keys
+
 
 class KeyTracker:
-    """Remembers the first line of each email and external ID seen in a file."""
+    """Remembers the first line of each email and external ID seen in a file. `earlier`: the
+    first lines of keys met before (the import keeps them per batch in the database, so a
+    long file does not hold them all in memory); `added`: what this tracker met first."""
 
-    def __init__(self) -> None:
-        self._email: dict[str, int] = {}
-        self._external_id: dict[str, int] = {}
+    def __init__(self, earlier: dict[Key, int] | None = None) -> None:
+        self._first: dict[Key, int] = dict(earlier or {})
+        self.added: list[tuple[Key, int]] = []
 
     def duplicate(self, line: int, row: RowValues) -> str | None:
-        email_key, external_id = row.values["email"].lower(), row.values.get("external_id")
-        if email_key in self._email:
-            return f"Duplicate of line {self._email[email_key]} (same email)."
-        if external_id and external_id in self._external_id:
-            return f"Duplicate of line {self._external_id[external_id]} (same external ID)."
-        self._email[email_key] = line
-        if external_id:
-            self._external_id[external_id] = line
+        keys = file_keys(row)
+        for kind, value in keys:
+            if (first := self._first.get((kind, value))) is not None:
+                what = "email" if kind == "email" else "external ID"
+                return f"Duplicate of line {first} (same {what})."
+        for key in keys:
+            self._first[key] = line
+            self.added.append((key, line))
         return None
 
 

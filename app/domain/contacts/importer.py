@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -16,10 +16,11 @@ from app.domain.contacts import import_rows, imports, services
 from app.domain.contacts.csv_mapping import RowMapper, RowValues
 from app.domain.contacts.csv_reader import CsvFileProblem, Record
 from app.domain.contacts.fields import name_keys
-from app.domain.contacts.import_plan import Decision, KeyTracker, decide, new_contact
+from app.domain.contacts.import_plan import Decision, KeyTracker, decide, file_keys, new_contact
 from app.domain.contacts.tables import (
     ContactImport,
     ContactImportChunk,
+    ContactImportKey,
     ContactImportRejection,
     ImportStatus,
 )
@@ -47,28 +48,69 @@ class ImportCounts:
 ProgressCallback = Callable[[ImportCounts], Awaitable[None]]
 
 
+class FileKeys:
+    """The first line of each email and external ID an import has met, kept in its own
+    transaction (contact_import_keys) and looked up one batch's keys at a time: memory holds a
+    batch's worth of keys whatever the file's length."""
+
+    def __init__(self, import_id: int) -> None:
+        self.import_id = import_id
+
+    async def tracker(self, rows: Iterable[RowValues]) -> KeyTracker:
+        values = sorted({value for row in rows for _, value in file_keys(row)})
+        if not values:
+            return KeyTracker()
+        found = await ContactImportKey.select(
+            ContactImportKey.kind, ContactImportKey.value, ContactImportKey.line_number
+        ).where(
+            (ContactImportKey.contact_import == self.import_id)
+            & ContactImportKey.value.is_in(values)
+        )
+        return KeyTracker({(key["kind"], key["value"]): key["line_number"] for key in found})
+
+    async def remember(self, tracker: KeyTracker) -> None:
+        """Plain SQL, as for the contacts themselves: one statement per batch."""
+        if not tracker.added:
+            return
+        arguments: list[Any] = []
+        for (kind, value), line in tracker.added:
+            arguments += [self.import_id, kind, value, line]
+        rows = ", ".join(["({}, {}, {}, {})"] * len(tracker.added))  # placeholders only
+        columns = "contact_import, kind, value, line_number"
+        await ContactImportKey.raw(
+            f"INSERT INTO contact_import_keys ({columns}) VALUES {rows}",  # noqa: S608
+            *arguments,
+        )
+
+    async def forget(self) -> None:
+        await ContactImportKey.delete().where(ContactImportKey.contact_import == self.import_id)
+
+
 class ContactUpserter:
-    """Plans and writes one batch of rows at a time, remembering keys across batches."""
+    """Plans and writes one batch of rows at a time; keys met in earlier batches are looked up
+    in FileKeys, so a repeat is caught wherever the batch boundaries fall."""
 
     def __init__(self, principal: Principal, mapper: RowMapper, import_id: int) -> None:
         self.principal = principal
         self.mapper = mapper
         self.import_id = import_id
         self.counts = ImportCounts()
-        self.keys = KeyTracker()
+        self.keys = FileKeys(import_id)
 
     async def apply(self, batch: list[Record]) -> None:
+        converted = [(line, fields, *self.mapper.convert(fields)) for line, fields in batch]
+        keys = await self.keys.tracker(row for _, _, row, _ in converted if row is not None)
         accepted: list[tuple[int, list[str], RowValues]] = []
         rejections: list[ContactImportRejection] = []
-        for line, fields in batch:
+        for line, fields, row, reason in converted:
             self.counts.processed += 1
-            row, reason = self.mapper.convert(fields)
             if row is not None:
-                reason = self.keys.duplicate(line, row)
+                reason = keys.duplicate(line, row)
             if reason:
                 rejections.append(self._rejection(line, fields, reason))
             else:
                 accepted.append((line, fields, row))
+        await self.keys.remember(keys)
         by_email, by_external = await services.find_by_keys(
             self.principal,
             emails=[row.values["email"] for _, _, row in accepted],
@@ -224,6 +266,7 @@ async def run_import(import_id: int, *, on_progress: ProgressCallback) -> dict[s
             counts = await apply_records(
                 upserter, import_rows.stored_records(row), on_progress=on_progress
             )
+            await upserter.keys.forget()
             await _complete(row, principal, counts)
     except CsvFileProblem as exc:
         await imports.fail(import_id, f"{exc.message} Nothing was imported.")

@@ -94,3 +94,14 @@ class ContactImportRejection(Table, tablename="contact_import_rejections"):
     line_number = Integer()
     reason = Text()
     row_values = JSON(default="[]")
+
+
+class ContactImportKey(Table, tablename="contact_import_keys"):
+    """The first line of each email and external ID met so far in a running import, kept in
+    the database so that a file of any length is checked for repeats in bounded memory.
+    Written and emptied inside the import's own transaction."""
+
+    contact_import = ForeignKey(ContactImport, on_delete=OnDelete.cascade)
+    kind = Varchar(length=20)  # email (lower-cased) | external_id
+    value = Text()
+    line_number = Integer()

@@ -10,7 +10,12 @@ import pytest
 
 from app.db import utcnow
 from app.domain.contacts import importer, imports
-from app.domain.contacts.tables import Contact, ContactImport, ContactImportRejection
+from app.domain.contacts.tables import (
+    Contact,
+    ContactImport,
+    ContactImportKey,
+    ContactImportRejection,
+)
 from tests.factories import log_in, make_organisation, post_form, soup
 from tests.integration.contacts.helpers import (
     finished,
@@ -43,7 +48,11 @@ async def _reasons(import_id: int) -> list[tuple[int, str]]:
     return [(r["line_number"], r["reason"]) for r in rows]
 
 
-async def test_later_duplicates_in_one_file_are_rejected_naming_the_first_line(client):
+@pytest.mark.parametrize("batch_rows", [1, 2, importer.BATCH_ROWS])
+async def test_later_duplicates_in_one_file_are_rejected_naming_the_first_line(
+    client, monkeypatch, batch_rows
+):
+    monkeypatch.setattr(importer, "BATCH_ROWS", batch_rows)  # earlier batches' keys are stored
     owner = await make_organisation()
     await log_in(client, owner)
     content = (
@@ -63,6 +72,7 @@ async def test_later_duplicates_in_one_file_are_rejected_naming_the_first_line(c
     ]
     ada = next(c for c in await live_contacts(owner) if c["external_id"] == "E1")
     assert ada["first_name"] == "Ada"  # the first row wins, whatever the batch size
+    assert await ContactImportKey.count() == 0  # the import's scratch keys went with it
 
 
 async def test_an_email_in_other_letter_case_updates_the_existing_contact(client):
@@ -222,6 +232,7 @@ async def test_a_failure_midway_leaves_nothing_half_imported_and_can_be_retried(
     assert len(calls) == 3  # two batches were applied before the failure…
     assert await Contact.count() == 0  # …and rolled back with it
     assert await ContactImportRejection.count() == 0
+    assert await ContactImportKey.count() == 0
     html = soup(await client.get(f"/contacts/import/{import_id}"))
     assert "Nothing was imported" in html.select_one(".notice-error").get_text()
 
