@@ -162,17 +162,18 @@ class ContactUpserter:
 
 class _Statistics:
     """Postgres plans each batch's lookups from table statistics taken before this import: a
-    big file into a small organisation then looks tiny, and the planner scans all of its
-    (growing) rows per batch. ANALYZE inside the transaction counts our own new rows; it runs
-    at 2,000 rows, then 8,000, 32,000… It holds a lock that makes a second big import in
-    parallel wait for this one to commit (ordinary reads and writes are not blocked)."""
+    big file into a small organisation then looks tiny (and the import's own keys, none at
+    all), and the planner scans all of their (growing) rows per batch. ANALYZE inside the
+    transaction counts our own new rows; it runs at 2,000 rows, then 8,000, 32,000… It holds a
+    lock that makes a second big import in parallel wait for this one to commit (ordinary
+    reads and writes are not blocked)."""
 
     def __init__(self) -> None:
         self.next_at = 2000
 
     async def refresh(self, processed: int) -> None:
         if processed >= self.next_at and not is_sqlite():
-            await engine().run_ddl("ANALYZE contacts")
+            await engine().run_ddl("ANALYZE contacts, contact_import_keys")
             self.next_at *= 4
 
 
