@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from piccolo.columns import Timestamptz
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.engine.finder import engine_finder
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ if TYPE_CHECKING:
     from app.settings import Settings
 
 
+logger = logging.getLogger(__name__)
+
+
 def utcnow() -> datetime.datetime:
     return datetime.datetime.now(tz=datetime.UTC)
 
@@ -36,9 +40,46 @@ def sqlite_path(settings: Settings) -> str:
     return str(settings.app.var_dir / "listbridge.sqlite3")
 
 
+class _PooledTransaction(PostgresTransaction):
+    """Piccolo's own leaves the pooled connection acquired for ever when ROLLBACK or COMMIT
+    fails, as both do once the database connection has dropped: a worker that lived through a
+    few database restarts ran out of connections (and its shutdown waited on them). This one
+    always hands the connection back; a rollback that fails on a dead connection is moot (the
+    server rolls back what it loses), so the error that caused it is the one that propagates."""
+
+    async def __aexit__(self, exception_type, exception, traceback) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception:
+                if not self._rolled_back:
+                    try:
+                        await self.rollback()
+                    except Exception as rollback_error:
+                        logger.warning(
+                            "rollback failed", extra={"error": type(rollback_error).__name__}
+                        )
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        finally:
+            try:
+                if self.engine.pool:
+                    await self.engine.pool.release(self.connection)
+                else:
+                    await self.connection.close()
+            finally:
+                self.engine.current_transaction.reset(self.context)
+        return exception is None
+
+
+class _PostgresEngine(PostgresEngine):
+    def transaction(self, allow_nested: bool = True) -> PostgresTransaction:
+        return _PooledTransaction(engine=self, allow_nested=allow_nested)
+
+
 def create_engine(settings: Settings) -> Engine:
     if settings.database.is_postgres:
-        return PostgresEngine(config={"dsn": settings.database.url})
+        return _PostgresEngine(config={"dsn": settings.database.url})
     settings.app.var_dir.mkdir(parents=True, exist_ok=True)
     # A generous busy timeout: SQLite serialises writers, and a worker may hold the lock briefly.
     return SQLiteEngine(path=sqlite_path(settings), timeout=30)

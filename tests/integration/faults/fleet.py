@@ -6,6 +6,7 @@ up only by the processes started here, which reach the sandbox over loopback (`l
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -37,7 +38,7 @@ def worker_env(job_queue: Queue, live_server: str, **overrides: str) -> dict[str
         "LISTBRIDGE_WORKER_SWEEP_SECONDS": "1",
         "LISTBRIDGE_SANDBOX": "0",
         "MAILCHIMP_BASE_URL": f"{live_server}/sandbox/mailchimp/3.0",
-        "LISTBRIDGE_LOG_LEVEL": "WARNING",
+        "LISTBRIDGE_LOG_LEVEL": os.environ.get("LISTBRIDGE_WORKER_LOG_LEVEL", "WARNING"),
         **overrides,
     }
 
@@ -48,6 +49,7 @@ def start_worker(env: Mapping[str, str]) -> subprocess.Popen:
         env=dict(env),
         stdout=subprocess.DEVNULL,
         # LISTBRIDGE_WORKER_STDERR=<file> keeps the workers' logs when a run needs explaining
+        # (LISTBRIDGE_WORKER_LOG_LEVEL=INFO for more of them)
         stderr=open(os.environ.get("LISTBRIDGE_WORKER_STDERR", os.devnull), "ab"),
     )
 
@@ -57,14 +59,18 @@ def kill(process: subprocess.Popen) -> None:
     process.wait(timeout=10)
 
 
-def stop(*processes: subprocess.Popen | None) -> None:
-    for process in processes:
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)  # the worker waits out its grace period first
-            except subprocess.TimeoutExpired:
-                kill(process)  # a hung worker must not outlive the test
+async def stop(*processes: subprocess.Popen | None) -> None:
+    """SIGTERM, then wait without blocking the event loop: the test's own proxies and live
+    server run on it, and a worker closing its connections through them needs them to answer."""
+    running = [p for p in processes if p is not None and p.poll() is None]
+    for process in running:
+        process.terminate()
+    for process in running:
+        try:
+            # the worker waits out its grace period first
+            await asyncio.wait_for(asyncio.to_thread(process.wait), timeout=30)
+        except TimeoutError:
+            kill(process)  # a hung worker must not outlive the test
 
 
 @asynccontextmanager

@@ -76,7 +76,7 @@ async def test_a_faulty_sync_whose_worker_dies_ends_exact_and_repeats_no_success
             done = await fleet.finished(run.id)
             job = await job_queue.job(runs.job_key(segment.id))
         finally:
-            fleet.stop(first, second)
+            await fleet.stop(first, second)
     wall = time.perf_counter() - started
 
     assert done.status == "completed", done.error

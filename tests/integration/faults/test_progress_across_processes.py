@@ -49,7 +49,7 @@ async def test_a_worker_process_s_progress_streams_into_the_open_page(db, sandbo
                 await asyncio.wait_for(listener, timeout=120)
             finally:
                 listener.cancel()
-                fleet.stop(worker)
+                await fleet.stop(worker)
 
     assert (await fleet.current(run.id)).status == "completed"
     running = [html for html in received if "<progress" in html]

@@ -74,7 +74,7 @@ async def _run_through_an_outage(
             await proxy.outage(OUTAGE_SECONDS)
             ended = await fleet.finished(run.id, timeout=180)
         finally:
-            fleet.stop(worker)
+            await fleet.stop(worker)
     assert proxy.connections_dropped > 0
     return owner, key, account, segment, run, ended
 
