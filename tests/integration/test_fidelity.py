@@ -30,7 +30,7 @@ from app.mailchimp.sandbox.seed import faults_from
 from app.mailchimp.sandbox.state import Account, Faults
 from tests.contact_factories import DOMAIN
 from tests.factories import Member
-from tests.fixtures.app import _truncate_everything, _worker_idle, wait_until
+from tests.fixtures.app import _empty_tables, _worker_idle, wait_until
 from tests.integration.fidelity_model import COMPLIANCE, Expected, Model, Person
 from tests.integration.inbound.helpers import change, settled
 from tests.integration.segments.sync_helpers import audience, connected, make_segment, sync
@@ -272,7 +272,7 @@ beginnings = st.lists(
 )
 async def test_the_audience_always_ends_as_the_user_meant(db, sandbox, policy, beginning, history):
     await _worker_idle()  # the last history's sync job may still be closing (same ids again)
-    await _truncate_everything()
+    await _empty_tables()
     sandbox.reset()
     owner, key, account = await connected(sandbox)
     segment = await make_segment(

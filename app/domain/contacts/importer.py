@@ -57,7 +57,7 @@ class FileKeys:
         self.import_id = import_id
 
     async def tracker(self, rows: Iterable[RowValues]) -> KeyTracker:
-        values = sorted({value for row in rows for _, value in file_keys(row)})
+        values = list({value for row in rows for _, value in file_keys(row)})
         if not values:
             return KeyTracker()
         found = await ContactImportKey.select(
